@@ -1,0 +1,65 @@
+using Grid.Server.Api.Auth;
+using Grid.Server.Model;
+
+namespace Grid.Server.Api;
+
+/// <summary>
+/// Every Lambda API request passes here: body read once with the operation's size limit, SigV4 verified,
+/// caller attached, and any failure rendered as a Lambda error.
+/// </summary>
+public sealed class FrontDoorMiddleware(RequestDelegate next, SigV4Verifier verifier, ILogger<FrontDoorMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            var path = context.Request.Path.Value ?? "";
+            if (!path.StartsWith(CodeEndpoints.Prefix, StringComparison.Ordinal) && path != "/health")
+            {
+                var isInvoke = path.EndsWith("/invocations", StringComparison.Ordinal) || path.Contains("/invoke-async", StringComparison.Ordinal);
+                var body = await ReadBodyAsync(context.Request, isInvoke);
+                context.SetBody(body);
+                context.SetCaller(verifier.Verify(context.Request, body));
+            }
+            await next(context);
+        }
+        catch (LambdaException e)
+        {
+            await ErrorWriter.WriteAsync(context, e);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await ErrorWriter.WriteAsync(context, Errors.RequestTooLarge(e.Message));
+        }
+        catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            logger.LogError(e, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+            await ErrorWriter.WriteAsync(context, Errors.Service("An internal error occurred; the node log has the details."));
+        }
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, bool isInvoke)
+    {
+        long limit = isInvoke ? CodeLimits.MaxInvokePayloadBytes : CodeLimits.MaxCreateRequestBytes;
+        var tooLarge = isInvoke
+            ? $"Request must be smaller than {CodeLimits.MaxInvokePayloadBytes} bytes for the InvokeFunction operation"
+            : $"Request must be smaller than {CodeLimits.MaxCreateRequestBytes} bytes for the CreateFunction operation";
+        if (request.ContentLength is { } declared)
+        {
+            if (declared > limit) throw Errors.RequestTooLarge(tooLarge);
+            if (declared == 0) return [];
+            var buffer = new byte[declared];
+            await request.Body.ReadExactlyAsync(buffer, request.HttpContext.RequestAborted);
+            return buffer;
+        }
+        using var copy = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (copy.Length + read > limit) throw Errors.RequestTooLarge(tooLarge);
+            copy.Write(chunk, 0, read);
+        }
+        return copy.ToArray();
+    }
+}

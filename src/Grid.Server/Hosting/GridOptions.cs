@@ -1,0 +1,64 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Grid.Server.Hosting;
+
+/// <summary>Everything a Grid node is configured with (section "Grid" of appsettings, GRID_* env, flags).</summary>
+public sealed class GridOptions
+{
+    public const string Section = "Grid";
+
+    /// <summary>Where the node keeps its SQLite file, code cache, logs and sandboxes.</summary>
+    [Required] public string DataDirectory { get; set; } = ".grid";
+
+    /// <summary>Address the HTTP front door (Lambda API) listens on.</summary>
+    [Required] public string ListenAddress { get; set; } = "127.0.0.1";
+
+    [Range(1, 65535)] public int Port { get; set; } = 9000;
+
+    /// <summary>Set to run in cluster mode: metadata, code and Orleans membership in PostgreSQL.</summary>
+    public string? PostgresConnectionString { get; set; }
+
+    /// <summary>Region reported in ARNs.</summary>
+    [RegularExpression(@"^[a-z]{2}(-gov)?-[a-z]+-\d$")] public string Region { get; set; } = "us-east-1";
+
+    [Required] public string ClusterId { get; set; } = "grid";
+    [Required] public string ServiceId { get; set; } = "grid";
+    [Range(1, 65535)] public int SiloPort { get; set; } = 11111;
+    [Range(1, 65535)] public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The address other nodes reach this one on (cluster mode). Defaults to the first non-loopback IPv4.</summary>
+    public string? AdvertisedAddress { get; set; }
+
+    /// <summary>Access keys accepted besides the ones stored in the database.</summary>
+    public List<AccessKeyOptions> AccessKeys { get; set; } = [];
+
+    /// <summary>How long an idle warm environment is kept before its process ends (scale to zero).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan IdleEnvironmentTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a node trusts its cached copy of a function's configuration before re-reading it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ConfigCacheDuration { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Refuse to start when bubblewrap or cgroups are missing instead of running functions unisolated.</summary>
+    public bool RequireIsolation { get; set; }
+
+    /// <summary>Most warm environments one function version may hold on one node.</summary>
+    [Range(1, 10000)] public int MaxEnvironmentsPerFunction { get; set; } = 1000;
+
+    /// <summary>Days of invocation logs kept on the node.</summary>
+    [Range(1, 3650)] public int LogRetentionDays { get; set; } = 7;
+
+    public bool IsClusterMode => !string.IsNullOrWhiteSpace(PostgresConnectionString);
+
+    public string FullDataDirectory => Path.GetFullPath(DataDirectory.StartsWith('~')
+        ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), DataDirectory.TrimStart('~', '/'))
+        : DataDirectory);
+}
+
+public sealed class AccessKeyOptions
+{
+    [Required] public string AccessKeyId { get; set; } = "";
+    [Required] public string SecretAccessKey { get; set; } = "";
+    [Required, RegularExpression(@"^\d{12}$")] public string AccountId { get; set; } = "";
+}

@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Grid.Server.Api;
+using Grid.Server.Api.Auth;
+using Grid.Server.Control;
+using Grid.Server.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Grid.Server.Hosting;
+
+/// <summary>Builds and runs one Grid node: an Orleans silo with the Lambda API on Kestrel in front of it.</summary>
+public static class NodeHost
+{
+    public static async Task<int> RunAsync(GridOptions options, IConfiguration configuration, string[] args)
+    {
+        var database = Database.Open(options);
+        await NodeCommands.EnsureSchemaAsync(database, options);
+
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+            .AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Parse(options.ListenAddress), options.Port);
+            k.Limits.MaxRequestBodySize = 80 * 1024 * 1024;
+            k.AddServerHeader = false;
+        });
+
+        builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.AddSingleton(database);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<MetadataStore>();
+        builder.Services.AddSingleton<ICodeStore>(options.IsClusterMode
+            ? new DatabaseCodeStore(database)
+            : new FileCodeStore(Path.Combine(options.FullDataDirectory, "code")));
+        builder.Services.AddSingleton<AccessKeyStore>();
+        builder.Services.AddSingleton<SigV4Verifier>();
+        builder.Services.AddSingleton<CodeUrlSigner>();
+        builder.Services.AddSingleton<FunctionCache>();
+        builder.Services.AddRouting();
+
+        builder.UseOrleans(silo =>
+        {
+            if (options.IsClusterMode)
+            {
+                silo.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = options.PostgresConnectionString;
+                });
+                silo.ConfigureEndpoints(AdvertisedAddress(options), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
+            }
+            silo.Configure<Orleans.Configuration.ClusterOptions>(c =>
+            {
+                c.ClusterId = options.ClusterId;
+                c.ServiceId = options.ServiceId;
+            });
+        });
+
+        var app = builder.Build();
+        var store = app.Services.GetRequiredService<MetadataStore>();
+        app.Services.GetRequiredService<CodeUrlSigner>().SetKey(
+            await store.GetOrAddSettingAsync("code_url_secret", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))));
+        var keys = app.Services.GetRequiredService<AccessKeyStore>();
+        await keys.LoadAsync();
+        if (!options.IsClusterMode)
+        {
+            await DevelopmentKey.EnsureAsync(keys, options);
+        }
+        else if (keys.Count == 0)
+        {
+            app.Logger.LogWarning("No access keys are configured: every API request will be refused. Create one with 'Grid.Server keys create --account <id> --postgres ...'.");
+        }
+
+        app.UseMiddleware<FrontDoorMiddleware>();
+        app.UseRouting();
+        FunctionEndpoints.Map(app);
+        TagEndpoints.Map(app);
+        AccountEndpoints.Map(app);
+        CodeEndpoints.Map(app);
+        app.MapGet("/health", () => Results.Text("ok"));
+        app.MapFallback((HttpContext http) => ErrorWriter.WriteAsync(http, Errors.UnknownOperation()));
+
+        app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
+            "Grid node listening on http://{Address}:{Port} ({Mode} mode, data in {Data})",
+            options.ListenAddress, options.Port, options.IsClusterMode ? "cluster" : "embedded", options.FullDataDirectory));
+        await app.RunAsync();
+        await database.DisposeAsync();
+        return 0;
+    }
+
+    private static IPAddress AdvertisedAddress(GridOptions options)
+    {
+        if (options.AdvertisedAddress is { } configured) return IPAddress.Parse(configured);
+        var address = Dns.GetHostAddresses(Dns.GetHostName())
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        return address ?? IPAddress.Loopback;
+    }
+}

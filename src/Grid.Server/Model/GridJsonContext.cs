@@ -1,0 +1,18 @@
+using System.Text.Json.Serialization;
+
+namespace Grid.Server.Model;
+
+/// <summary>Source-generated JSON for every wire and stored shape: PascalCase as Lambda, nulls omitted.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(FunctionConfiguration))]
+[JsonSerializable(typeof(CreateFunctionRequest))]
+[JsonSerializable(typeof(UpdateFunctionCodeRequest))]
+[JsonSerializable(typeof(UpdateFunctionConfigurationRequest))]
+[JsonSerializable(typeof(TagResourceRequest))]
+[JsonSerializable(typeof(GetFunctionResponse))]
+[JsonSerializable(typeof(ListFunctionsResponse))]
+[JsonSerializable(typeof(ListTagsResponse))]
+[JsonSerializable(typeof(AccountSettingsResponse))]
+[JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+public sealed partial class GridJsonContext : JsonSerializerContext;

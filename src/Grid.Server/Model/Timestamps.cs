@@ -1,0 +1,10 @@
+using System.Globalization;
+
+namespace Grid.Server.Model;
+
+/// <summary>Lambda's string timestamp shape, e.g. "2020-04-10T19:06:32.563+0000".</summary>
+public static class Timestamps
+{
+    public static string Format(DateTimeOffset t) =>
+        t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'+0000'", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,69 @@
+using System.Data.Common;
+using Grid.Server.Hosting;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Grid.Server.Storage;
+
+/// <summary>The metadata database: SQLite in embedded mode, PostgreSQL in cluster mode. SQL is shared; only DDL differs.</summary>
+public sealed class Database : IAsyncDisposable
+{
+    public DbDataSource DataSource { get; }
+    public bool IsPostgres { get; }
+
+    private Database(DbDataSource dataSource, bool isPostgres)
+    {
+        DataSource = dataSource;
+        IsPostgres = isPostgres;
+    }
+
+    public static Database Open(GridOptions options)
+    {
+        if (options.IsClusterMode)
+        {
+            return new Database(NpgsqlDataSource.Create(options.PostgresConnectionString!), isPostgres: true);
+        }
+
+        Directory.CreateDirectory(options.FullDataDirectory);
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(options.FullDataDirectory, "grid.db"),
+            Cache = SqliteCacheMode.Private,
+            DefaultTimeout = 30,
+            Pooling = true,
+        };
+        return new Database(SqliteFactory.Instance.CreateDataSource(builder.ConnectionString), isPostgres: false);
+    }
+
+    public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
+    {
+        var connection = await DataSource.OpenConnectionAsync(ct);
+        if (!IsPostgres)
+        {
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL;";
+            await pragma.ExecuteNonQueryAsync(ct);
+        }
+        return connection;
+    }
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+}
+
+/// <summary>Small helpers that keep ADO.NET call sites short.</summary>
+public static class DbCommandExtensions
+{
+    public static DbCommand Command(this DbConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            p.Value = value ?? DBNull.Value;
+            command.Parameters.Add(p);
+        }
+        return command;
+    }
+}
