@@ -4,7 +4,11 @@ using System.Security.Cryptography;
 using Grid.Server.Api;
 using Grid.Server.Api.Auth;
 using Grid.Server.Control;
+using Grid.Server.Execution;
+using Grid.Server.Execution.RuntimeApi;
 using Grid.Server.Storage;
+using Grid.Server.Telemetry;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
 namespace Grid.Server.Hosting;
@@ -25,9 +29,17 @@ public static class NodeHost
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Parse(options.ListenAddress), options.Port);
+            k.Listen(new RuntimeApiEndPoint());
             k.Limits.MaxRequestBodySize = 80 * 1024 * 1024;
             k.AddServerHeader = false;
         });
+
+        var isolation = Isolation.Probe();
+        if (options.RequireIsolation && (!isolation.HasNamespaces || !isolation.HasCgroups))
+        {
+            throw new StartupException($"Grid:RequireIsolation is set but this host lacks isolation ({isolation.Describe()}). "
+                + "Install bubblewrap and run the node with write access to /sys/fs/cgroup, or unset RequireIsolation.");
+        }
 
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(database);
@@ -40,6 +52,13 @@ public static class NodeHost
         builder.Services.AddSingleton<SigV4Verifier>();
         builder.Services.AddSingleton<CodeUrlSigner>();
         builder.Services.AddSingleton<FunctionCache>();
+        builder.Services.AddSingleton(isolation);
+        builder.Services.AddSingleton(sp => new CodeCache(sp.GetRequiredService<ICodeStore>(), Path.Combine(options.FullDataDirectory, "cache", "code")));
+        builder.Services.AddSingleton<EnvironmentFactory>();
+        builder.Services.AddSingleton<RuntimeApiTransport>();
+        builder.Services.AddSingleton<IConnectionListenerFactory>(sp => sp.GetRequiredService<RuntimeApiTransport>());
+        builder.Services.AddSingleton<InvocationLogStore>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<InvocationLogStore>());
         builder.Services.AddRouting();
 
         builder.UseOrleans(silo =>
@@ -79,9 +98,26 @@ public static class NodeHost
             app.Logger.LogWarning("No access keys are configured: every API request will be refused. Create one with 'Grid.Server keys create --account <id> --postgres ...'.");
         }
 
+        if (!isolation.HasNamespaces || !isolation.HasCgroups)
+        {
+            app.Logger.LogWarning("FUNCTIONS ARE NOT FULLY ISOLATED on this host ({Isolation}). Install bubblewrap (apt-get install bubblewrap) "
+                + "and give the node write access to /sys/fs/cgroup for namespaces and memory limits.", isolation.Describe());
+        }
+        else
+        {
+            app.Logger.LogInformation("Isolation: {Isolation}", isolation.Describe());
+        }
+        var factory = app.Services.GetRequiredService<EnvironmentFactory>();
+        app.Lifetime.ApplicationStopping.Register(() => factory.StopAllAsync().GetAwaiter().GetResult());
+
+        // Runtime API connections (per-environment loopback ports) never reach the Lambda API.
+        var runtimeApi = app.Services.GetRequiredService<RuntimeApiTransport>();
+        app.MapWhen(http => runtimeApi.IsRuntimePort(http.Connection.LocalPort), branch => branch.Run(RuntimeApiHandler.HandleAsync));
         app.UseMiddleware<FrontDoorMiddleware>();
         app.UseRouting();
         FunctionEndpoints.Map(app);
+        InvokeEndpoints.Map(app);
+        LogEndpoints.Map(app);
         TagEndpoints.Map(app);
         AccountEndpoints.Map(app);
         CodeEndpoints.Map(app);

@@ -65,7 +65,15 @@ public sealed class PostgresServer : IAsyncDisposable
         }
         catch
         {
-            await server.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (InvalidOperationException)
+            {
+                // Keep the original start-up failure; it is the useful one.
+            }
+
             throw;
         }
     }
@@ -77,12 +85,16 @@ public sealed class PostgresServer : IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
         var quoted = "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-        await using (var connection = new NpgsqlConnection(ConnectionString))
+        var connection = new NpgsqlConnection(ConnectionString);
+        await using (connection.ConfigureAwait(false))
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"CREATE DATABASE {quoted} TEMPLATE template0 ENCODING 'UTF8'";
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var command = connection.CreateCommand();
+            await using (command.ConfigureAwait(false))
+            {
+                command.CommandText = $"CREATE DATABASE {quoted} TEMPLATE template0 ENCODING 'UTF8'";
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return RememberForPoolCleanup(BuildConnectionString(name));
@@ -204,9 +216,12 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             try
             {
-                await using var connection = new NpgsqlConnection(builder.ConnectionString);
-                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                return;
+                var connection = new NpgsqlConnection(builder.ConnectionString);
+                await using (connection.ConfigureAwait(false))
+                {
+                    await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                    return;
+                }
             }
             catch (Exception ex) when ((ex is NpgsqlException or SocketException or TimeoutException) && deadline.Elapsed < ReadyTimeout)
             {
@@ -351,16 +366,9 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private static int GetFreeTcpPort()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string ReadFileOrEmpty(string path)

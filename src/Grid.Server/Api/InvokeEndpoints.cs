@@ -1,0 +1,117 @@
+using System.Text;
+using System.Text.Json;
+using Grid.Server.Control;
+using Grid.Server.Execution;
+using Grid.Server.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Grid.Server.Api;
+
+/// <summary>
+/// Invoke (API 2015-03-31): the hot path. Function records come from the node-local cache (no database),
+/// the call goes to a local executor activation, and the runtime's bytes go back verbatim.
+/// </summary>
+public static class InvokeEndpoints
+{
+    private const int MaxClientContextBytes = 3583;
+
+    public static void Map(IEndpointRouteBuilder app) => app.MapPost("/2015-03-31/functions/{functionName}/invocations", Invoke);
+
+    private static async Task Invoke(string functionName, HttpContext http, FunctionCache cache, IGrainFactory grains,
+        IOptions<GridOptions> options, ILoggerFactory loggers)
+    {
+        var caller = http.Caller();
+        var region = options.Value.Region;
+        var request = http.Request;
+        var qualifier = request.Query["Qualifier"].ToString();
+        var name = FunctionName.Parse(functionName, caller.AccountId, region, qualifier.Length == 0 ? null : qualifier);
+
+        var invocationType = request.Headers["X-Amz-Invocation-Type"].ToString();
+        if (invocationType is not ("" or "RequestResponse" or "Event" or "DryRun"))
+        {
+            throw Errors.Validation(invocationType, "invocationType", "Member must satisfy enum value set: [Event, RequestResponse, DryRun]");
+        }
+        var logType = request.Headers["X-Amz-Log-Type"].ToString();
+        if (logType is not ("" or "None" or "Tail"))
+        {
+            throw Errors.Validation(logType, "logType", "Member must satisfy enum value set: [None, Tail]");
+        }
+        var clientContext = DecodeClientContext(request.Headers["X-Amz-Client-Context"].ToString());
+
+        var payload = http.Body();
+        if (payload.Length == 0) payload = "{}"u8.ToArray();
+        else EnsureJson(payload);
+
+        var record = await cache.GetAsync(caller.AccountId, name.Name);
+        if (record is null || (name.Qualifier is not null && name.Qualifier != "$LATEST"))
+        {
+            throw Errors.FunctionNotFound(Arns.Function(region, caller.AccountId, name.Name, name.Qualifier));
+        }
+        if (invocationType == "DryRun")
+        {
+            http.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        var requestId = Guid.NewGuid().ToString();
+        var invokedArn = Arns.Function(region, caller.AccountId, name.Name, name.Qualifier);
+        var traceId = TraceId.New();
+        var invoke = new InvokeRequest(record, requestId, invokedArn, payload, clientContext, traceId, logType == "Tail" && invocationType != "Event");
+        var executor = grains.GetGrain<IExecutorGrain>(InvokeRequest.ExecutorKey(record));
+        http.Response.Headers["x-amzn-RequestId"] = requestId;
+
+        if (invocationType == "Event")
+        {
+            // Until durable async invocation lands, Event invokes run in the background on this node.
+            var logger = loggers.CreateLogger("Grid.Invoke");
+            _ = Task.Run(async () =>
+            {
+                try { await executor.Invoke(invoke); }
+                catch (Exception e) { logger.LogWarning(e, "Event invocation {RequestId} failed", requestId); }
+            });
+            http.Response.StatusCode = StatusCodes.Status202Accepted;
+            return;
+        }
+
+        var result = await executor.Invoke(invoke);
+        var headers = http.Response.Headers;
+        headers["X-Amz-Executed-Version"] = result.ExecutedVersion;
+        if (result.FunctionError is not null) headers["X-Amz-Function-Error"] = result.FunctionError;
+        if (result.LogTail is not null) headers["X-Amz-Log-Result"] = result.LogTail;
+        http.Response.ContentType = result.ContentType;
+        http.Response.ContentLength = result.Payload.Length;
+        await http.Response.Body.WriteAsync(result.Payload);
+    }
+
+    private static void EnsureJson(byte[] payload)
+    {
+        var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 256 });
+        try
+        {
+            while (reader.Read())
+            {
+            }
+        }
+        catch (JsonException e)
+        {
+            throw Errors.InvalidRequestContent(e.Message);
+        }
+    }
+
+    private static string? DecodeClientContext(string header)
+    {
+        if (header.Length == 0) return null;
+        if (header.Length > MaxClientContextBytes)
+        {
+            throw Errors.Validation("...", "clientContext", $"Member must have length less than or equal to {MaxClientContextBytes}");
+        }
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(header));
+        }
+        catch (FormatException)
+        {
+            throw Errors.InvalidParameter("Client context must be a valid Base64-encoded JSON object.");
+        }
+    }
+}

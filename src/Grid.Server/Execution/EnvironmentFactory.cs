@@ -1,0 +1,197 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Grid.Server.Execution.RuntimeApi;
+using Grid.Server.Hosting;
+using Grid.Server.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Grid.Server.Execution;
+
+/// <summary>
+/// Starts execution environments: unpacked code, Lambda's environment variables, a bubblewrap sandbox
+/// (read-only /var/task, private sized /tmp, own pid namespace) and a cgroup for memory and pids, where the host
+/// has them. Tracks every live environment so none outlives the node.
+/// </summary>
+public sealed class EnvironmentFactory(
+    IOptions<GridOptions> options, Isolation isolation, CodeCache code, RuntimeApiTransport runtimeApi, ILogger<EnvironmentFactory> logger)
+{
+    public static readonly TimeSpan InitTimeout = TimeSpan.FromSeconds(10);
+    private static readonly string RuntimesDirectory = Path.Combine(AppContext.BaseDirectory, "Execution", "Runtimes");
+    private readonly ConcurrentDictionary<string, ExecutionEnvironment> _live = new();
+
+    public int LiveCount => _live.Count;
+
+    /// <summary>Starts an environment and waits for its runtime to finish init; the reply says how init went.</summary>
+    public async Task<(ExecutionEnvironment Environment, RuntimeReply Init)> StartAsync(FunctionRecord function, string initializationType = "on-demand")
+    {
+        var config = function.Config;
+        var codeDir = await code.GetDirectoryAsync(function.CodeSha256Hex);
+        var id = Guid.NewGuid().ToString("N");
+        var scratch = Path.Combine(options.Value.FullDataDirectory, "sandboxes", id);
+        Directory.CreateDirectory(Path.Combine(scratch, "tmp"));
+        var family = RuntimeKind.Of(config.Runtime ?? "provided");
+        var sandboxed = isolation.HasNamespaces;
+        var taskRoot = sandboxed ? "/var/task" : codeDir;
+        var runtimeRoot = sandboxed ? "/var/runtime" : RuntimesDirectory;
+
+        HttpRuntimeChannel? http = null;
+        if (family == RuntimeFamily.Provided)
+        {
+            http = new HttpRuntimeChannel();
+            http.Listener = runtimeApi.Open(http);
+        }
+
+        var cgroup = isolation.HasCgroups ? Cgroup.Create(isolation.Cgroups, id, config.MemorySize) : null;
+        var start = new ProcessStartInfo("/bin/sh")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = sandboxed ? "/" : codeDir,
+        };
+        // Join the cgroup, then exec the sandbox with the fd layout the runtime expects (frames on 3/4, logs on 1/2).
+        var script = "while [ \"$1\" != \"--\" ]; do echo $$ > \"$1\" 2>/dev/null; shift; done; shift; exec \"$@\""
+                     + (http is null ? " 3<&0 4>&1 0</dev/null 1>&2" : " 0</dev/null 1>&2");
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(script);
+        start.ArgumentList.Add("sh");
+        foreach (var procs in cgroup?.ProcsFiles ?? []) start.ArgumentList.Add(procs);
+        start.ArgumentList.Add("--");
+        if (sandboxed) AddSandbox(start.ArgumentList, codeDir, config.EphemeralStorage.Size);
+        foreach (var arg in RuntimeCommand(family, taskRoot, runtimeRoot, codeDir)) start.ArgumentList.Add(arg);
+
+        start.Environment.Clear();
+        foreach (var (k, v) in LambdaEnvironment(function, family, taskRoot, runtimeRoot, initializationType, http?.Listener?.Address,
+                     sandboxed ? "/tmp" : Path.Combine(scratch, "tmp"), id))
+        {
+            start.Environment[k] = v;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("The runtime process did not start.");
+        }
+        catch
+        {
+            cgroup?.Dispose();
+            http?.Listener?.Dispose();
+            throw;
+        }
+        var logs = new LogPump(process.StandardError.BaseStream);
+        IRuntimeChannel channel = http ?? (IRuntimeChannel)new FrameChannel(process.StandardInput.BaseStream, process.StandardOutput.BaseStream, logs);
+        if (http is not null) process.StandardInput.Close();
+        var environment = new ExecutionEnvironment(id, function, process, channel, logs, cgroup, scratch, e => _live.TryRemove(e.Id, out _));
+        _live[id] = environment;
+        _ = process.WaitForExitAsync().ContinueWith(_ => channel.OnExited(), TaskScheduler.Default);
+
+        RuntimeReply init;
+        try
+        {
+            init = await channel.WaitReadyAsync(new CancellationTokenSource(InitTimeout).Token);
+        }
+        catch (OperationCanceledException)
+        {
+            init = new RuntimeReply(ReplyKind.InitError, System.Text.Encoding.UTF8.GetBytes(
+                $"{{\"errorType\":\"Runtime.InitTimeout\",\"errorMessage\":\"Init did not complete within {InitTimeout.TotalSeconds:0} seconds\"}}"), "Runtime.InitTimeout");
+        }
+        environment.InitDurationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return (environment, init);
+    }
+
+    /// <summary>Ends every environment (node shutdown).</summary>
+    public async Task StopAllAsync()
+    {
+        foreach (var environment in _live.Values) await environment.DisposeAsync();
+    }
+
+    private static IEnumerable<string> RuntimeCommand(RuntimeFamily family, string taskRoot, string runtimeRoot, string codeDir)
+    {
+        if (family == RuntimeFamily.Provided)
+        {
+            // Lambda looks for the package's bootstrap in /var/task, then /opt.
+            yield return Path.Combine(taskRoot, "bootstrap");
+            yield break;
+        }
+        yield return RuntimeKind.Interpreter(family);
+        yield return Path.Combine(runtimeRoot, RuntimeKind.BootstrapFile(family));
+        _ = codeDir;
+    }
+
+    private void AddSandbox(IList<string> args, string codeDir, int tmpMb)
+    {
+        args.Add(isolation.Bubblewrap!);
+        foreach (var a in new[] { "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--new-session", "--cap-drop", "ALL" })
+        {
+            args.Add(a);
+        }
+        Bind(args, "/usr", "/usr");
+        foreach (var dir in new[] { "/bin", "/sbin", "/lib", "/lib32", "/lib64" })
+        {
+            var info = new DirectoryInfo(dir);
+            if (info.LinkTarget is { } target) { args.Add("--symlink"); args.Add(target); args.Add(dir); }
+            else if (info.Exists) Bind(args, dir, dir);
+        }
+        Bind(args, "/etc", "/etc");
+        foreach (var secret in new[] { "/etc/shadow", "/etc/gshadow" }.Where(File.Exists))
+        {
+            Bind(args, "/dev/null", secret);
+        }
+        args.Add("--proc"); args.Add("/proc");
+        args.Add("--dev"); args.Add("/dev");
+        args.Add("--size"); args.Add((tmpMb * 1024L * 1024L).ToString(CultureInfo.InvariantCulture));
+        args.Add("--perms"); args.Add("1777");
+        args.Add("--tmpfs"); args.Add("/tmp");
+        Bind(args, codeDir, "/var/task");
+        Bind(args, RuntimesDirectory, "/var/runtime");
+        args.Add("--dir"); args.Add("/opt");
+        args.Add("--chdir"); args.Add("/var/task");
+        args.Add("--");
+        logger.LogDebug("Sandbox for {Code}", codeDir);
+    }
+
+    private static void Bind(IList<string> args, string source, string target)
+    {
+        args.Add("--ro-bind");
+        args.Add(source);
+        args.Add(target);
+    }
+
+    private Dictionary<string, string> LambdaEnvironment(FunctionRecord function, RuntimeFamily family, string taskRoot, string runtimeRoot,
+        string initializationType, string? runtimeApi, string tmp, string id)
+    {
+        var c = function.Config;
+        var region = options.Value.Region;
+        var env = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PATH"] = "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+            ["LD_LIBRARY_PATH"] = $"/lib64:/usr/lib64:{runtimeRoot}:{runtimeRoot}/lib:{taskRoot}:{taskRoot}/lib:/opt/lib",
+            ["LANG"] = "en_US.UTF-8",
+        };
+        if (family == RuntimeFamily.Node) env["NODE_PATH"] = $"/opt/nodejs/node_modules:{taskRoot}/node_modules:{taskRoot}";
+        if (c.Environment?.Variables is { } user)
+        {
+            foreach (var (k, v) in user) env[k] = v;
+        }
+        // Reserved variables last: users cannot override them.
+        env["AWS_REGION"] = region;
+        env["AWS_DEFAULT_REGION"] = region;
+        if (family != RuntimeFamily.Provided) env["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + c.Runtime;
+        env["AWS_LAMBDA_FUNCTION_NAME"] = c.FunctionName;
+        env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = c.MemorySize.ToString(CultureInfo.InvariantCulture);
+        env["AWS_LAMBDA_FUNCTION_VERSION"] = c.Version;
+        env["AWS_LAMBDA_INITIALIZATION_TYPE"] = initializationType;
+        env["AWS_LAMBDA_LOG_GROUP_NAME"] = c.LoggingConfig?.LogGroup ?? $"/aws/lambda/{c.FunctionName}";
+        env["AWS_LAMBDA_LOG_STREAM_NAME"] = $"{DateTime.UtcNow:yyyy/MM/dd}/[{c.Version}]{id}";
+        env["LAMBDA_TASK_ROOT"] = taskRoot;
+        env["LAMBDA_RUNTIME_DIR"] = runtimeRoot;
+        env["_HANDLER"] = c.Handler ?? "";
+        env["TZ"] = ":UTC";
+        env["TMPDIR"] = tmp;
+        if (runtimeApi is not null) env["AWS_LAMBDA_RUNTIME_API"] = runtimeApi;
+        return env;
+    }
+}

@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text;
+using Grid.Server.Hosting;
+using Grid.Server.Telemetry;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+
+namespace Grid.Server.Execution;
+
+[StatelessWorker(MaxInstancesPerNode, removeIdleWorkers: false)]
+public sealed class ExecutorGrain(EnvironmentFactory factory, InvocationLogStore logStore, IOptions<GridOptions> options,
+    ILogger<ExecutorGrain> logger) : Grain, IExecutorGrain
+{
+    /// <summary>Upper bound of warm instances of one function version on one node (concurrency controls cap below it).</summary>
+    public const int MaxInstancesPerNode = 1000;
+
+    private ExecutionEnvironment? _environment;
+    private DateTime _lastUsed = DateTime.UtcNow;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var idle = options.Value.IdleEnvironmentTimeout;
+        var period = TimeSpan.FromMilliseconds(Math.Clamp(idle.TotalMilliseconds / 4, 100, 30_000));
+        this.RegisterGrainTimer(ReleaseIfIdle, new GrainTimerCreationOptions(period, period) { Interleave = false });
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_environment is not null) await _environment.DisposeAsync();
+        _environment = null;
+    }
+
+    async Task<InvokeResult> IExecutorGrain.Invoke(InvokeRequest request)
+    {
+        var config = request.Function.Config;
+        var log = new StringBuilder(512);
+        var initLog = new StringBuilder();
+        double? initMs = null;
+        _lastUsed = DateTime.UtcNow;
+
+        if (_environment is null || _environment.HasExited)
+        {
+            if (_environment is not null) await _environment.DisposeAsync();
+            _environment = null;
+            var (environment, init) = await factory.StartAsync(request.Function);
+            initMs = environment.InitDurationMs;
+            initLog.Append(environment.Logs.TakePhase());
+            if (init.Kind != ReplyKind.Ready)
+            {
+                var (exitType, exitText) = environment.ExitReason();
+                await environment.DisposeAsync();
+                var errorType = init.ErrorType ?? ErrorTypeOf(init.Body) ?? exitType;
+                var body = init.Kind == ReplyKind.InitError ? init.Body : ErrorJson(exitType, $"RequestId: {request.RequestId} Error: {exitText}");
+                initLog.Append(CultureInfo.InvariantCulture, $"INIT_REPORT Init Duration: {initMs:0.00} ms\tPhase: init\tStatus: error\tError Type: {errorType}\n");
+                return Finish(request, initLog, log, body, "Unhandled", "application/json", 0, initMs, "error", errorType, environment.MaxMemoryUsedMb());
+            }
+            _environment = environment;
+        }
+
+        var env = _environment;
+        var invocation = new InvocationEvent(request.RequestId,
+            DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + config.Timeout * 1000L,
+            request.InvokedFunctionArn, request.TraceId, request.ClientContext, null, request.Payload);
+        var outcome = await env.InvokeAsync(invocation, TimeSpan.FromSeconds(config.Timeout));
+        _lastUsed = DateTime.UtcNow;
+        log.Append(outcome.Logs);
+        var memory = env.MaxMemoryUsedMb();
+
+        switch (outcome.Kind)
+        {
+            case OutcomeKind.Success:
+                return Finish(request, initLog, log, outcome.Body, null, outcome.ContentType ?? "application/json", outcome.DurationMs, initMs, null, null, memory);
+            case OutcomeKind.FunctionError:
+                return Finish(request, initLog, log, outcome.Body, "Unhandled", "application/json", outcome.DurationMs, initMs, "error", outcome.ErrorType ?? ErrorTypeOf(outcome.Body), memory);
+            case OutcomeKind.ResponseTooLarge:
+                return Finish(request, initLog, log, ErrorJson("Function.ResponseSizeTooLarge",
+                        $"Response payload size exceeded maximum allowed payload size ({Model.CodeLimits.MaxResponseBytes} bytes)."),
+                    "Unhandled", "application/json", outcome.DurationMs, initMs, "error", "Function.ResponseSizeTooLarge", memory);
+            case OutcomeKind.Timeout:
+            {
+                var seconds = config.Timeout.ToString("0.00", CultureInfo.InvariantCulture);
+                log.Append(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {request.RequestId} Task timed out after {seconds} seconds\n");
+                await DiscardEnvironmentAsync();
+                return Finish(request, initLog, log, ErrorJson("Sandbox.Timedout", $"RequestId: {request.RequestId} Error: Task timed out after {seconds} seconds"),
+                    "Unhandled", "application/json", outcome.DurationMs, initMs, "timeout", null, memory);
+            }
+            default:
+            {
+                var (type, text) = env.ExitReason();
+                await DiscardEnvironmentAsync();
+                return Finish(request, initLog, log, ErrorJson(type, $"RequestId: {request.RequestId} Error: {text}"),
+                    "Unhandled", "application/json", outcome.DurationMs, initMs, "error", type, memory);
+            }
+        }
+    }
+
+    private InvokeResult Finish(InvokeRequest request, StringBuilder initLog, StringBuilder body, byte[] payload, string? functionError, string contentType,
+        double durationMs, double? initMs, string? status, string? errorType, int memoryMb)
+    {
+        var config = request.Function.Config;
+        var billed = (long)Math.Ceiling(durationMs + (initMs ?? 0));
+        var text = new StringBuilder(body.Length + 256);
+        var functionOutput = body.ToString();
+        // Init output comes before START, as on Lambda.
+        text.Append(initLog);
+        if (initLog.Length > 0 && initLog[^1] != '\n') text.Append('\n');
+        text.Append(CultureInfo.InvariantCulture, $"START RequestId: {request.RequestId} Version: {config.Version}\n");
+        text.Append(functionOutput);
+        if (functionOutput.Length > 0 && functionOutput[^1] != '\n') text.Append('\n');
+        text.Append(CultureInfo.InvariantCulture, $"END RequestId: {request.RequestId}\n");
+        text.Append(CultureInfo.InvariantCulture,
+            $"REPORT RequestId: {request.RequestId}\tDuration: {durationMs:0.00} ms\tBilled Duration: {Math.Max(billed, 1)} ms\tMemory Size: {config.MemorySize} MB\tMax Memory Used: {memoryMb} MB\t");
+        if (initMs is { } init) text.Append(CultureInfo.InvariantCulture, $"Init Duration: {init:0.00} ms\t");
+        if (status is not null) text.Append("Status: ").Append(status).Append('\t');
+        if (errorType is not null && status == "error") text.Append("Error Type: ").Append(errorType).Append('\t');
+        text.Append('\n');
+        var log = text.ToString();
+        logStore.Append(request.Function.AccountId, config.FunctionName, request.RequestId, log);
+        string? tail = null;
+        if (request.TailLogs)
+        {
+            var bytes = Encoding.UTF8.GetBytes(log);
+            tail = Convert.ToBase64String(bytes, Math.Max(0, bytes.Length - 4096), Math.Min(bytes.Length, 4096));
+        }
+        return new InvokeResult(payload, functionError, tail, config.Version, contentType);
+    }
+
+    private async Task DiscardEnvironmentAsync()
+    {
+        if (_environment is not null) await _environment.DisposeAsync();
+        _environment = null;
+    }
+
+    private async Task ReleaseIfIdle(CancellationToken ct)
+    {
+        if (DateTime.UtcNow - _lastUsed < options.Value.IdleEnvironmentTimeout) return;
+        if (_environment is not null)
+        {
+            logger.LogDebug("Releasing idle environment {Id}", _environment.Id);
+            await DiscardEnvironmentAsync();
+        }
+        DeactivateOnIdle();
+    }
+
+    private static byte[] ErrorJson(string type, string message) =>
+        Encoding.UTF8.GetBytes($"{{\"errorType\":{System.Text.Json.JsonSerializer.Serialize(type)},\"errorMessage\":{System.Text.Json.JsonSerializer.Serialize(message)}}}");
+
+    private static string? ErrorTypeOf(byte[] body)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(body);
+            return doc.RootElement.TryGetProperty("errorType", out var t) ? t.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+}

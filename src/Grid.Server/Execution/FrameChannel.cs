@@ -1,0 +1,160 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text.Json;
+using Grid.Server.Model;
+
+namespace Grid.Server.Execution;
+
+/// <summary>
+/// Grid's own python/node bootstraps talk over inherited pipes with length-prefixed frames instead of HTTP:
+/// the process boundary is cheap, HTTP parsing on both sides of it is not. Layout in Runtimes/README.md.
+/// </summary>
+public sealed class FrameChannel : IRuntimeChannel
+{
+    private const byte Invoke = 0x01, Ready = 0x10, InitError = 0x11, Response = 0x12, Error = 0x13;
+    private readonly Stream _toRuntime;
+    private readonly Stream _fromRuntime;
+    private readonly LogPump _logs;
+    private TaskCompletionSource<RuntimeReply>? _pending;
+    private readonly TaskCompletionSource<RuntimeReply> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _exited;
+
+    public FrameChannel(Stream toRuntime, Stream fromRuntime, LogPump logs)
+    {
+        _toRuntime = toRuntime;
+        _fromRuntime = fromRuntime;
+        _logs = logs;
+        _ = ReadLoopAsync();
+    }
+
+    public Task<RuntimeReply> WaitReadyAsync(CancellationToken ct) => _ready.Task.WaitAsync(ct);
+
+    public async Task<RuntimeReply> InvokeAsync(InvocationEvent invocation, CancellationToken ct)
+    {
+        if (_exited) return RuntimeReply.Exited();
+        var pending = new TaskCompletionSource<RuntimeReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending = pending;
+        var header = BuildHeader(invocation);
+        var length = 4 + header.Length + invocation.Payload.Length;
+        var frame = ArrayPool<byte>.Shared.Rent(5 + length);
+        try
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)length);
+            frame[4] = Invoke;
+            BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(5), (uint)header.Length);
+            header.CopyTo(frame.AsSpan(9));
+            invocation.Payload.Span.CopyTo(frame.AsSpan(9 + header.Length));
+            await _toRuntime.WriteAsync(frame.AsMemory(0, 5 + length), ct);
+            await _toRuntime.FlushAsync(ct);
+        }
+        catch (IOException)
+        {
+            return RuntimeReply.Exited();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+        }
+        var reply = await pending.Task.WaitAsync(ct);
+        // The bootstrap writes a log sentinel before each reply frame: wait for the logs of this invocation to land.
+        if (reply.Kind != ReplyKind.Exited) await _logs.WaitPhaseEndAsync(ct);
+        return reply;
+    }
+
+    public void OnExited()
+    {
+        _exited = true;
+        _ready.TrySetResult(RuntimeReply.Exited());
+        _pending?.TrySetResult(RuntimeReply.Exited());
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var head = new byte[5];
+        try
+        {
+            while (true)
+            {
+                await _fromRuntime.ReadExactlyAsync(head);
+                var length = BinaryPrimitives.ReadUInt32LittleEndian(head);
+                var type = head[4];
+                RuntimeReply reply;
+                if (length > CodeLimits.MaxResponseBytes)
+                {
+                    await DiscardAsync(length);
+                    reply = new RuntimeReply(ReplyKind.ResponseTooLarge, []);
+                }
+                else
+                {
+                    var body = length == 0 ? [] : new byte[length];
+                    await _fromRuntime.ReadExactlyAsync(body);
+                    reply = type switch
+                    {
+                        Ready => new RuntimeReply(ReplyKind.Ready, body),
+                        InitError => new RuntimeReply(ReplyKind.InitError, body),
+                        Response => new RuntimeReply(ReplyKind.Response, body, ContentType: "application/json"),
+                        Error => new RuntimeReply(ReplyKind.Error, body),
+                        _ => throw new InvalidDataException($"Unknown frame type {type}"),
+                    };
+                }
+                if (reply.Kind is ReplyKind.Ready or ReplyKind.InitError)
+                {
+                    await _logs.WaitPhaseEndAsync(CancellationToken.None);
+                    _ready.TrySetResult(reply);
+                    if (reply.Kind == ReplyKind.InitError) _pending?.TrySetResult(reply);
+                }
+                else
+                {
+                    _pending?.TrySetResult(reply);
+                }
+            }
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException or ObjectDisposedException or InvalidDataException)
+        {
+            OnExited();
+        }
+    }
+
+    private async Task DiscardAsync(uint length)
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent(81920);
+        try
+        {
+            var left = (long)length;
+            while (left > 0)
+            {
+                var read = await _fromRuntime.ReadAsync(scratch.AsMemory(0, (int)Math.Min(left, scratch.Length)));
+                if (read == 0) throw new EndOfStreamException();
+                left -= read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    private static byte[] BuildHeader(InvocationEvent e)
+    {
+        using var buffer = new MemoryStream(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("requestId", e.RequestId);
+            json.WriteNumber("deadlineMs", e.DeadlineMs);
+            json.WriteString("invokedFunctionArn", e.InvokedFunctionArn);
+            if (e.TraceId is null) json.WriteNull("traceId"); else json.WriteString("traceId", e.TraceId);
+            if (e.ClientContext is null) json.WriteNull("clientContext"); else json.WriteString("clientContext", e.ClientContext);
+            if (e.CognitoIdentity is null) json.WriteNull("cognitoIdentity"); else json.WriteString("cognitoIdentity", e.CognitoIdentity);
+            json.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        OnExited();
+        try { await _toRuntime.DisposeAsync(); } catch (IOException) { }
+        try { await _fromRuntime.DisposeAsync(); } catch (IOException) { }
+    }
+}

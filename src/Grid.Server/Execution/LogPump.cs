@@ -1,0 +1,131 @@
+using System.Text;
+
+namespace Grid.Server.Execution;
+
+/// <summary>
+/// Drains a runtime's output pipe (stdout and stderr share it) so a chatty function never blocks, keeps what the
+/// current phase printed up to a cap, and spots the sentinel Grid's bootstraps write at the end of each phase.
+/// </summary>
+public sealed class LogPump
+{
+    public static readonly byte[] Sentinel = "\0GRID-END\0\n"u8.ToArray();
+    public const int MaxBytesPerPhase = 256 * 1024;
+
+    private readonly object _gate = new();
+    private readonly MemoryStream _phase = new();
+    private bool _truncated;
+    private int _sentinelsSeen;
+    private int _sentinelsTaken;
+    private TaskCompletionSource? _sentinelWaiter;
+    private bool _eof;
+
+    public LogPump(Stream output) => _ = PumpAsync(output);
+
+    /// <summary>Waits until the runtime marked the end of the current phase (or its output closed).</summary>
+    public Task WaitPhaseEndAsync(CancellationToken ct)
+    {
+        lock (_gate)
+        {
+            if (_sentinelsSeen > _sentinelsTaken || _eof)
+            {
+                if (_sentinelsSeen > _sentinelsTaken) _sentinelsTaken++;
+                return Task.CompletedTask;
+            }
+            _sentinelWaiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return WaitAsync(_sentinelWaiter.Task, ct);
+        }
+    }
+
+    private async Task WaitAsync(Task task, CancellationToken ct)
+    {
+        await task.WaitAsync(ct);
+        lock (_gate)
+        {
+            if (_sentinelsSeen > _sentinelsTaken) _sentinelsTaken++;
+        }
+    }
+
+    /// <summary>Takes what was printed since the last call (text, with a note if it was cut).</summary>
+    public string TakePhase()
+    {
+        lock (_gate)
+        {
+            var text = Encoding.UTF8.GetString(_phase.GetBuffer(), 0, (int)_phase.Length);
+            if (_truncated) text += $"\n[Grid: output of this invocation exceeded {MaxBytesPerPhase / 1024} KB; the rest was dropped]\n";
+            _phase.SetLength(0);
+            _truncated = false;
+            return text;
+        }
+    }
+
+    private async Task PumpAsync(Stream output)
+    {
+        var buffer = new byte[16384];
+        var carry = 0; // bytes at the start of buffer kept from the last read (a possible sentinel prefix)
+        try
+        {
+            while (true)
+            {
+                var read = await output.ReadAsync(buffer.AsMemory(carry, buffer.Length - carry));
+                if (read == 0) break;
+                var length = carry + read;
+                var start = 0;
+                while (true)
+                {
+                    var at = buffer.AsSpan(start, length - start).IndexOf(Sentinel);
+                    if (at < 0) break;
+                    Append(buffer.AsSpan(start, at));
+                    start += at + Sentinel.Length;
+                    MarkSentinel();
+                }
+                // Keep a tail that could be the start of a sentinel split across reads.
+                var keep = Math.Min(Sentinel.Length - 1, length - start);
+                var tailStart = length - keep;
+                while (keep > 0 && !Sentinel.AsSpan().StartsWith(buffer.AsSpan(tailStart, keep)))
+                {
+                    tailStart++;
+                    keep--;
+                }
+                Append(buffer.AsSpan(start, tailStart - start));
+                buffer.AsSpan(tailStart, keep).CopyTo(buffer);
+                carry = keep;
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _eof = true;
+                _sentinelWaiter?.TrySetResult();
+            }
+        }
+    }
+
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty) return;
+        lock (_gate)
+        {
+            var room = MaxBytesPerPhase - (int)_phase.Length;
+            if (bytes.Length > room)
+            {
+                _truncated = true;
+                bytes = bytes[..Math.Max(room, 0)];
+            }
+            _phase.Write(bytes);
+        }
+    }
+
+    private void MarkSentinel()
+    {
+        lock (_gate)
+        {
+            _sentinelsSeen++;
+            _sentinelWaiter?.TrySetResult();
+            _sentinelWaiter = null;
+        }
+    }
+}
