@@ -24,7 +24,9 @@ public sealed class FrameChannel : IRuntimeChannel
         _toRuntime = toRuntime;
         _fromRuntime = fromRuntime;
         _logs = logs;
-        _ = ReadLoopAsync();
+        // Anonymous pipes have no async I/O on Unix: a blocking read on a dedicated thread wakes fastest and never
+        // starves the thread pool, however many environments a node runs.
+        new Thread(ReadLoop) { IsBackground = true, Name = "grid-frames" }.Start();
     }
 
     public Task<RuntimeReply> WaitReadyAsync(CancellationToken ct) => _ready.Task.WaitAsync(ct);
@@ -37,23 +39,21 @@ public sealed class FrameChannel : IRuntimeChannel
         var header = BuildHeader(invocation);
         var length = 4 + header.Length + invocation.Payload.Length;
         var frame = ArrayPool<byte>.Shared.Rent(5 + length);
+        BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)length);
+        frame[4] = Invoke;
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(5), (uint)header.Length);
+        header.CopyTo(frame.AsSpan(9));
+        invocation.Payload.Span.CopyTo(frame.AsSpan(9 + header.Length));
+        // Off the grain's thread: a runtime that stops reading its pipe must not be able to block the node.
+        var write = Task.Run(() => _toRuntime.Write(frame, 0, 5 + length), CancellationToken.None);
         try
         {
-            BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)length);
-            frame[4] = Invoke;
-            BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(5), (uint)header.Length);
-            header.CopyTo(frame.AsSpan(9));
-            invocation.Payload.Span.CopyTo(frame.AsSpan(9 + header.Length));
-            await _toRuntime.WriteAsync(frame.AsMemory(0, 5 + length), ct);
-            await _toRuntime.FlushAsync(ct);
+            await write.WaitAsync(ct);
+            ArrayPool<byte>.Shared.Return(frame);
         }
         catch (IOException)
         {
             return RuntimeReply.Exited();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(frame);
         }
         var reply = await pending.Task.WaitAsync(ct);
         // The bootstrap writes a log sentinel before each reply frame: wait for the logs of this invocation to land.
@@ -68,26 +68,26 @@ public sealed class FrameChannel : IRuntimeChannel
         _pending?.TrySetResult(RuntimeReply.Exited());
     }
 
-    private async Task ReadLoopAsync()
+    private void ReadLoop()
     {
         var head = new byte[5];
         try
         {
             while (true)
             {
-                await _fromRuntime.ReadExactlyAsync(head);
+                _fromRuntime.ReadExactly(head);
                 var length = BinaryPrimitives.ReadUInt32LittleEndian(head);
                 var type = head[4];
                 RuntimeReply reply;
                 if (length > CodeLimits.MaxResponseBytes)
                 {
-                    await DiscardAsync(length);
+                    Discard(length);
                     reply = new RuntimeReply(ReplyKind.ResponseTooLarge, []);
                 }
                 else
                 {
                     var body = length == 0 ? [] : new byte[length];
-                    await _fromRuntime.ReadExactlyAsync(body);
+                    _fromRuntime.ReadExactly(body);
                     reply = type switch
                     {
                         Ready => new RuntimeReply(ReplyKind.Ready, body),
@@ -99,7 +99,7 @@ public sealed class FrameChannel : IRuntimeChannel
                 }
                 if (reply.Kind is ReplyKind.Ready or ReplyKind.InitError)
                 {
-                    await _logs.WaitPhaseEndAsync(CancellationToken.None);
+                    _logs.WaitPhaseEndAsync(CancellationToken.None).GetAwaiter().GetResult();
                     _ready.TrySetResult(reply);
                     if (reply.Kind == ReplyKind.InitError) _pending?.TrySetResult(reply);
                 }
@@ -115,7 +115,7 @@ public sealed class FrameChannel : IRuntimeChannel
         }
     }
 
-    private async Task DiscardAsync(uint length)
+    private void Discard(uint length)
     {
         var scratch = ArrayPool<byte>.Shared.Rent(81920);
         try
@@ -123,7 +123,7 @@ public sealed class FrameChannel : IRuntimeChannel
             var left = (long)length;
             while (left > 0)
             {
-                var read = await _fromRuntime.ReadAsync(scratch.AsMemory(0, (int)Math.Min(left, scratch.Length)));
+                var read = _fromRuntime.Read(scratch, 0, (int)Math.Min(left, scratch.Length));
                 if (read == 0) throw new EndOfStreamException();
                 left -= read;
             }

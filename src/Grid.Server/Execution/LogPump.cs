@@ -19,7 +19,8 @@ public sealed class LogPump
     private TaskCompletionSource? _sentinelWaiter;
     private bool _eof;
 
-    public LogPump(Stream output) => _ = PumpAsync(output);
+    public LogPump(Stream output) =>
+        new Thread(() => Pump(output)) { IsBackground = true, Name = "grid-logs" }.Start(); // see FrameChannel: pipes block
 
     /// <summary>Waits until the runtime marked the end of the current phase (or its output closed).</summary>
     public Task WaitPhaseEndAsync(CancellationToken ct)
@@ -58,7 +59,7 @@ public sealed class LogPump
         }
     }
 
-    private async Task PumpAsync(Stream output)
+    private void Pump(Stream output)
     {
         var buffer = new byte[16384];
         var carry = 0; // bytes at the start of buffer kept from the last read (a possible sentinel prefix)
@@ -66,7 +67,7 @@ public sealed class LogPump
         {
             while (true)
             {
-                var read = await output.ReadAsync(buffer.AsMemory(carry, buffer.Length - carry));
+                var read = output.Read(buffer, carry, buffer.Length - carry);
                 if (read == 0) break;
                 var length = carry + read;
                 var start = 0;

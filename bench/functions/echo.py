@@ -1,0 +1,3 @@
+# Python echo handler for the Grid python runtime benchmark.
+def handler(event, context):
+    return event
