@@ -17,6 +17,8 @@ public sealed class FrameChannel : IRuntimeChannel
     private readonly LogPump _logs;
     private TaskCompletionSource<RuntimeReply>? _pending;
     private readonly TaskCompletionSource<RuntimeReply> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IntPtr _toRuntimeFd;
+    private readonly int _toRuntimeCapacity;
     private volatile bool _exited;
 
     public FrameChannel(Stream toRuntime, Stream fromRuntime, LogPump logs)
@@ -24,6 +26,8 @@ public sealed class FrameChannel : IRuntimeChannel
         _toRuntime = toRuntime;
         _fromRuntime = fromRuntime;
         _logs = logs;
+        _toRuntimeFd = toRuntime is System.IO.Pipes.PipeStream pipe ? pipe.SafePipeHandle.DangerousGetHandle() : IntPtr.Zero;
+        _toRuntimeCapacity = _toRuntimeFd == IntPtr.Zero ? -1 : Native.GrowPipe(_toRuntimeFd, 1 << 20);
         // Anonymous pipes have no async I/O on Unix: a blocking read on a dedicated thread wakes fastest and never
         // starves the thread pool, however many environments a node runs.
         new Thread(ReadLoop) { IsBackground = true, Name = "grid-frames" }.Start();
@@ -34,7 +38,8 @@ public sealed class FrameChannel : IRuntimeChannel
     public async Task<RuntimeReply> InvokeAsync(InvocationEvent invocation, CancellationToken ct)
     {
         if (_exited) return RuntimeReply.Exited();
-        var pending = new TaskCompletionSource<RuntimeReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Completed by the reader thread, which has nothing else to do: continuations may run on it.
+        var pending = new TaskCompletionSource<RuntimeReply>();
         _pending = pending;
         var header = BuildHeader(invocation);
         var length = 4 + header.Length + invocation.Payload.Length;
@@ -44,21 +49,25 @@ public sealed class FrameChannel : IRuntimeChannel
         BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(5), (uint)header.Length);
         header.CopyTo(frame.AsSpan(9));
         invocation.Payload.Span.CopyTo(frame.AsSpan(9 + header.Length));
-        // Off the grain's thread: a runtime that stops reading its pipe must not be able to block the node.
-        var write = Task.Run(() => _toRuntime.Write(frame, 0, 5 + length), CancellationToken.None);
         try
         {
-            await write.WaitAsync(ct);
+            if (FitsInPipe(5 + length))
+            {
+                _toRuntime.Write(frame, 0, 5 + length); // the pipe has room: returns at once
+            }
+            else
+            {
+                // Off the grain's thread: a runtime that stops reading its pipe must not be able to block the node.
+                await Task.Run(() => _toRuntime.Write(frame, 0, 5 + length), CancellationToken.None).WaitAsync(ct);
+            }
             ArrayPool<byte>.Shared.Return(frame);
         }
         catch (IOException)
         {
             return RuntimeReply.Exited();
         }
-        var reply = await pending.Task.WaitAsync(ct);
-        // The bootstrap writes a log sentinel before each reply frame: wait for the logs of this invocation to land.
-        if (reply.Kind != ReplyKind.Exited) await _logs.WaitPhaseEndAsync(ct);
-        return reply;
+        // The reader thread waits for the log sentinel before it completes the reply, so the logs are complete.
+        return await pending.Task.WaitAsync(ct);
     }
 
     public void OnExited()
@@ -97,9 +106,10 @@ public sealed class FrameChannel : IRuntimeChannel
                         _ => throw new InvalidDataException($"Unknown frame type {type}"),
                     };
                 }
+                // The bootstrap writes a log sentinel before each reply frame: wait for that phase's logs to land.
+                _logs.WaitPhaseEnd();
                 if (reply.Kind is ReplyKind.Ready or ReplyKind.InitError)
                 {
-                    _logs.WaitPhaseEndAsync(CancellationToken.None).GetAwaiter().GetResult();
                     _ready.TrySetResult(reply);
                     if (reply.Kind == ReplyKind.InitError) _pending?.TrySetResult(reply);
                 }
@@ -113,6 +123,13 @@ public sealed class FrameChannel : IRuntimeChannel
         {
             OnExited();
         }
+    }
+
+    private bool FitsInPipe(int bytes)
+    {
+        if (_toRuntimeCapacity <= 0) return false;
+        var unread = Native.PipeUnread(_toRuntimeFd);
+        return unread >= 0 && unread + bytes <= _toRuntimeCapacity;
     }
 
     private void Discard(uint length)

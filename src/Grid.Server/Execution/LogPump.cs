@@ -16,32 +16,20 @@ public sealed class LogPump
     private bool _truncated;
     private int _sentinelsSeen;
     private int _sentinelsTaken;
-    private TaskCompletionSource? _sentinelWaiter;
     private bool _eof;
 
     public LogPump(Stream output) =>
         new Thread(() => Pump(output)) { IsBackground = true, Name = "grid-logs" }.Start(); // see FrameChannel: pipes block
 
-    /// <summary>Waits until the runtime marked the end of the current phase (or its output closed).</summary>
-    public Task WaitPhaseEndAsync(CancellationToken ct)
+    /// <summary>Blocks until the runtime marked the end of the current phase (or its output closed). Reader threads only.</summary>
+    public void WaitPhaseEnd()
     {
         lock (_gate)
         {
-            if (_sentinelsSeen > _sentinelsTaken || _eof)
+            while (_sentinelsSeen <= _sentinelsTaken && !_eof)
             {
-                if (_sentinelsSeen > _sentinelsTaken) _sentinelsTaken++;
-                return Task.CompletedTask;
+                Monitor.Wait(_gate);
             }
-            _sentinelWaiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return WaitAsync(_sentinelWaiter.Task, ct);
-        }
-    }
-
-    private async Task WaitAsync(Task task, CancellationToken ct)
-    {
-        await task.WaitAsync(ct);
-        lock (_gate)
-        {
             if (_sentinelsSeen > _sentinelsTaken) _sentinelsTaken++;
         }
     }
@@ -100,7 +88,7 @@ public sealed class LogPump
             lock (_gate)
             {
                 _eof = true;
-                _sentinelWaiter?.TrySetResult();
+                Monitor.PulseAll(_gate);
             }
         }
     }
@@ -125,8 +113,7 @@ public sealed class LogPump
         lock (_gate)
         {
             _sentinelsSeen++;
-            _sentinelWaiter?.TrySetResult();
-            _sentinelWaiter = null;
+            Monitor.PulseAll(_gate);
         }
     }
 }

@@ -21,7 +21,8 @@ public static class NodeHost
         var database = Database.Open(options);
         await NodeCommands.EnsureSchemaAsync(database, options);
 
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // Content root = the install directory: a watched working directory full of logs and sandboxes costs CPU per invoke.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false", .. args], ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         builder.Logging.AddFilter("Orleans", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
@@ -127,7 +128,14 @@ public static class NodeHost
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
             "Grid node listening on http://{Address}:{Port} ({Mode} mode, data in {Data})",
             options.ListenAddress, options.Port, options.IsClusterMode ? "cluster" : "embedded", options.FullDataDirectory));
-        await app.RunAsync();
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            throw new StartupException($"Port {options.Port} on {options.ListenAddress} is already in use: stop the other process or pick another port with --port.");
+        }
         await database.DisposeAsync();
         return 0;
     }
