@@ -13,9 +13,9 @@ public static class DevelopmentKey
     public static async Task EnsureAsync(AccessKeyStore keys, GridOptions options)
     {
         var file = Path.Combine(options.FullDataDirectory, "credentials");
-        if (keys.Count == 0 || !File.Exists(file))
+        if (!keys.HasAccount(Account) || !File.Exists(file))
         {
-            var key = keys.Count == 0 ? await keys.CreateAsync(Account) : null;
+            var key = !keys.HasAccount(Account) ? await keys.CreateAsync(Account) : null;
             if (key is not null)
             {
                 await File.WriteAllTextAsync(file,

@@ -55,6 +55,8 @@ public sealed class AccessKeyStore(Database database, IOptions<GridOptions> opti
 
     public int Count => _keys.Count;
 
+    public bool HasAccount(string accountId) => _keys.Values.Any(k => k.AccountId == accountId);
+
     /// <summary>Creates and stores a new key for an account.</summary>
     public async Task<AccessKey> CreateAsync(string accountId, CancellationToken ct = default)
     {

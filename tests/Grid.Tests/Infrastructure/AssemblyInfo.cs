@@ -1,0 +1,2 @@
+// Grid runs functions with Linux facilities (namespaces through bubblewrap, cgroups, /proc).
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
