@@ -38,6 +38,11 @@ public sealed class EnvironmentFactory(
         HttpRuntimeChannel? http = null;
         if (family == RuntimeFamily.Provided)
         {
+            if (!File.Exists(Path.Combine(codeDir, "bootstrap")))
+            {
+                Directory.Delete(scratch, recursive: true);
+                throw new InitFailureException("Runtime.InvalidEntrypoint", "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]");
+            }
             http = new HttpRuntimeChannel();
             http.Listener = runtimeApi.Open(http);
         }

@@ -95,7 +95,7 @@ public sealed class ExecutionEnvironment : IAsyncDisposable
     public int MaxMemoryUsedMb()
     {
         long bytes = _cgroup?.PeakBytes() ?? 0;
-        if (bytes == 0) bytes = ProcessTreePeakBytes(_process.Id);
+        if (bytes == 0 && _disposed == 0) bytes = ProcessTreePeakBytes(_process.Id);
         return (int)Math.Ceiling(bytes / (1024.0 * 1024.0));
     }
 

@@ -43,17 +43,29 @@ public sealed class ExecutorGrain(EnvironmentFactory factory, InvocationLogStore
         {
             if (_environment is not null) await _environment.DisposeAsync();
             _environment = null;
-            var (environment, init) = await factory.StartAsync(request.Function);
+            ExecutionEnvironment environment;
+            RuntimeReply init;
+            try
+            {
+                (environment, init) = await factory.StartAsync(request.Function);
+            }
+            catch (InitFailureException e)
+            {
+                initLog.Append(CultureInfo.InvariantCulture, $"INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: {e.ErrorType}\n");
+                return Finish(request, initLog, log, ErrorJson(e.ErrorType, $"RequestId: {request.RequestId} Error: {e.Message}"),
+                    "Unhandled", "application/json", 0, 0, "error", e.ErrorType, 0);
+            }
             initMs = environment.InitDurationMs;
             initLog.Append(environment.Logs.TakePhase());
             if (init.Kind != ReplyKind.Ready)
             {
                 var (exitType, exitText) = environment.ExitReason();
+                var memoryMb = environment.MaxMemoryUsedMb(); // read before the cgroup goes away
                 await environment.DisposeAsync();
                 var errorType = init.ErrorType ?? ErrorTypeOf(init.Body) ?? exitType;
                 var body = init.Kind == ReplyKind.InitError ? init.Body : ErrorJson(exitType, $"RequestId: {request.RequestId} Error: {exitText}");
                 initLog.Append(CultureInfo.InvariantCulture, $"INIT_REPORT Init Duration: {initMs:0.00} ms\tPhase: init\tStatus: error\tError Type: {errorType}\n");
-                return Finish(request, initLog, log, body, "Unhandled", "application/json", 0, initMs, "error", errorType, environment.MaxMemoryUsedMb());
+                return Finish(request, initLog, log, body, "Unhandled", "application/json", 0, initMs, "error", errorType, memoryMb);
             }
             _environment = environment;
         }

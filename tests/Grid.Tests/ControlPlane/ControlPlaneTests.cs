@@ -162,10 +162,18 @@ public abstract class ControlPlaneTests(NodeFixture fixture)
             """);
         Assert.All(ranges!.AsArray(), e => Assert.Equal("ValidationException", (string?)e!["Code"]));
         await Aws.FailsAsync("InvalidParameterValueException", ["lambda", "create-function", "--function-name", name, "--runtime", "python3.11",
-            "--role", role, "--handler", "app.handler", "--zip-file", Zips.ToFileArgument([0x50, 0x4B, 0x03, 0x04, .. "truncated garbage, not a zip"u8.ToArray()])]);
+            "--role", role, "--handler", "app.handler", "--zip-file", Zips.ToFileArgument(CorruptZip())]);
 
         await Aws.FailsAsync("ResourceNotFoundException", "lambda", "get-function", "--function-name", name);
         Assert.Equal(0, await fixture.CountAsync($"SELECT count(*) FROM grid_functions WHERE name = '{name}'"));
+    }
+
+    /// <summary>A zip whose directory is intact (the CLI accepts it) but whose compressed data is garbage.</summary>
+    private static byte[] CorruptZip()
+    {
+        var zip = Zips.Create(("app.py", string.Concat(Enumerable.Range(0, 200).Select(i => $"value_{i} = {i * 7919}\n"))));
+        for (var i = 40; i < 80; i++) zip[i] ^= 0x5A;
+        return zip;
     }
 
     [Fact]

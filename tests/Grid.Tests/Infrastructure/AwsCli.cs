@@ -79,9 +79,9 @@ public sealed class AwsCli(string endpoint, Credentials credentials)
 /// <summary>What <c>aws lambda invoke</c> printed, plus the payload it wrote to its output file.</summary>
 public sealed record InvokeResult(JsonNode Metadata, string Payload)
 {
-    public int StatusCode => (int)Metadata["StatusCode"]!;
-    public string? FunctionError => (string?)Metadata["FunctionError"];
-    public string? ExecutedVersion => (string?)Metadata["ExecutedVersion"];
+    public int StatusCode => (int)Metadata[nameof(StatusCode)]!;
+    public string? FunctionError => (string?)Metadata[nameof(FunctionError)];
+    public string? ExecutedVersion => (string?)Metadata[nameof(ExecutedVersion)];
 
     /// <summary>The decoded X-Amz-Log-Result (the last 4 KB of the log) when --log-type Tail was given.</summary>
     public string? Log => Metadata["LogResult"] is { } tail

@@ -54,7 +54,7 @@ public sealed class RuntimeApiTransport : IConnectionListenerFactory, IConnectio
                 await _accepted.Writer.WriteAsync(_contexts.Create(socket));
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or ChannelClosedException)
         {
             // The environment ended and closed its listener.
         }
@@ -76,9 +76,14 @@ public sealed class RuntimeApiTransport : IConnectionListenerFactory, IConnectio
             }
         }
 
-        public ValueTask UnbindAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+        // Kestrel stops by unbinding, then waits for AcceptAsync to return null: end the channel so it does.
+        public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+        {
+            accepted.Writer.TryComplete();
+            return ValueTask.CompletedTask;
+        }
 
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        public ValueTask DisposeAsync() => UnbindAsync();
     }
 }
 
