@@ -80,9 +80,9 @@ def wrk(url, headers, connections, duration, threads):
             "non2xx": int(errors.group(1)) if errors else 0, "socket_errors": socket_errors.group(1) if socket_errors else None}
 
 
-def measure(url, headers, duration):
-    # Warm up (and let Grid grow its warm pool), then sequential and 32-connection runs.
-    wrk(url, headers, 32, 2, 2)
+def measure(url, headers, duration, warmup=2):
+    # Warm up (the JIT, and Grid's warm pool), then sequential and 32-connection runs.
+    wrk(url, headers, 32, warmup, 2)
     seq = wrk(url, headers, 1, duration, 1)
     conc = wrk(url, headers, 32, duration, 2)
     return {"sequential": seq, "concurrent32": conc}
@@ -146,6 +146,9 @@ def main():
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--telemetry", default=None)
+    ap.add_argument("--warmup", type=int, default=10, help="seconds of load on each Grid target before measuring")
+    ap.add_argument("--only", default="node,python,provided", help="Grid targets to run")
+    ap.add_argument("--node-env", action="append", default=[], help="extra K=V environment for the Grid node (experiments)")
     args = ap.parse_args()
 
     procs = []
@@ -176,6 +179,7 @@ def main():
         port = free_port()
         dll = os.path.join(ROOT, "src", "Grid.Server", "bin", "Release", "net10.0", "Grid.Server.dll")
         env = dict(os.environ, Grid__IdleEnvironmentTimeout="00:10:00")
+        env.update(kv.split("=", 1) for kv in args.node_env)
         if args.telemetry is not None:
             env["Grid__Telemetry__Enabled"] = args.telemetry
         node = subprocess.Popen(["dotnet", dll, "--port", str(port), "--data", data, "--silo-port", str(free_port()), "--gateway-port", str(free_port())],
@@ -207,11 +211,13 @@ def main():
         }
         grid = {}
         for label, (runtime, handler, files) in targets.items():
+            if label not in args.only.split(","):
+                continue
             create(f"bench-{label}", runtime, handler, files)
             invoke_once(f"bench-{label}")
             url = f"{base}/bench-{label}/invocations"
             headers = signer.headers("POST", url, BODY.encode())
-            grid[label] = measure(url, headers, args.duration)
+            grid[label] = measure(url, headers, args.duration, args.warmup)
             # Cold starts: fresh functions (a new function is always a new environment).
             colds = []
             for i in range(5):
