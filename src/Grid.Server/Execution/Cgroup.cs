@@ -87,10 +87,50 @@ public sealed class Cgroup : IDisposable
         }
     }
 
+    /// <summary>
+    /// Removes groups left behind by nodes that were killed. rmdir fails on a group that still has processes, so
+    /// the live groups of other nodes on the same host are never touched.
+    /// </summary>
+    public static int SweepOrphans(CgroupVersion version)
+    {
+        var parents = version switch
+        {
+            CgroupVersion.V1 => new[] { Path.Combine(Root, "memory", "grid"), Path.Combine(Root, "pids", "grid") },
+            CgroupVersion.V2 => [Path.Combine(Root, "grid")],
+            _ => [],
+        };
+        var removed = 0;
+        foreach (var dir in parents.Where(Directory.Exists).SelectMany(Directory.EnumerateDirectories))
+        {
+            try
+            {
+                Directory.Delete(dir);
+                removed++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return removed;
+    }
+
     /// <summary>Peak memory since the last reset, in bytes.</summary>
-    public long PeakBytes() => _version == CgroupVersion.V1
-        ? ReadLong(Path.Combine(_dirs[0], "memory.max_usage_in_bytes"))
-        : Math.Max(ReadLong(Path.Combine(_dirs[0], "memory.peak")), ReadLong(Path.Combine(_dirs[0], "memory.current")));
+    /// <remarks>Read after every invocation (REPORT's Max Memory Used): the file stays open and is re-read with pread.</remarks>
+    public long PeakBytes()
+    {
+        try
+        {
+            _peakFile ??= File.OpenHandle(Path.Combine(_dirs[0], _version == CgroupVersion.V1 ? "memory.max_usage_in_bytes" : "memory.peak"));
+            Span<byte> text = stackalloc byte[32];
+            var read = RandomAccess.Read(_peakFile, text, 0);
+            return System.Buffers.Text.Utf8Parser.TryParse(text[..read], out long value, out _) ? value : 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Kernels before 5.19 have no memory.peak on cgroup v2: current usage is the best we have.
+            return _version == CgroupVersion.V2 ? ReadLong(Path.Combine(_dirs[0], "memory.current")) : 0;
+        }
+    }
+
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _peakFile;
 
     public void ResetPeak()
     {
@@ -115,6 +155,7 @@ public sealed class Cgroup : IDisposable
     /// <summary>Kills every process in the group (a fork bomb included) and removes it.</summary>
     public void Dispose()
     {
+        _peakFile?.Dispose();
         for (var attempt = 0; attempt < 50; attempt++)
         {
             var pids = _dirs.SelectMany(d => ReadPids(Path.Combine(d, "cgroup.procs"))).Distinct().ToList();

@@ -14,7 +14,8 @@ namespace Grid.Server.Execution;
 /// has them. Tracks every live environment so none outlives the node.
 /// </summary>
 public sealed class EnvironmentFactory(
-    IOptions<GridOptions> options, Isolation isolation, CodeCache code, RuntimeApiTransport runtimeApi, ILogger<EnvironmentFactory> logger)
+    IOptions<GridOptions> options, Isolation isolation, CodeCache code, RuntimeApiTransport runtimeApi, ProcessSpawner spawner,
+    ILogger<EnvironmentFactory> logger)
 {
     public static readonly TimeSpan InitTimeout = TimeSpan.FromSeconds(10);
     private static readonly string RuntimesDirectory = Path.Combine(AppContext.BaseDirectory, "Execution", "Runtimes");
@@ -78,7 +79,7 @@ public sealed class EnvironmentFactory(
         Process process;
         try
         {
-            process = Process.Start(start) ?? throw new InvalidOperationException("The runtime process did not start.");
+            process = await spawner.StartAsync(start);
         }
         catch
         {

@@ -27,7 +27,11 @@ public sealed class ExecutorGrain(EnvironmentFactory factory, InvocationLogStore
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_environment is not null) await _environment.DisposeAsync();
+        if (_environment is not null)
+        {
+            logger.LogInformation("Ending environment {Id} of {Function}: {Reason}", _environment.Id, this.GetPrimaryKeyString(), reason);
+            await _environment.DisposeAsync();
+        }
         _environment = null;
     }
 

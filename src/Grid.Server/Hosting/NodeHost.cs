@@ -55,6 +55,7 @@ public static class NodeHost
         builder.Services.AddSingleton<FunctionCache>();
         builder.Services.AddSingleton(isolation);
         builder.Services.AddSingleton(sp => new CodeCache(sp.GetRequiredService<ICodeStore>(), Path.Combine(options.FullDataDirectory, "cache", "code")));
+        builder.Services.AddSingleton<ProcessSpawner>();
         builder.Services.AddSingleton<EnvironmentFactory>();
         builder.Services.AddSingleton<RuntimeApiTransport>();
         builder.Services.AddSingleton<IConnectionListenerFactory>(sp => sp.GetRequiredService<RuntimeApiTransport>());
@@ -107,6 +108,8 @@ public static class NodeHost
         else
         {
             app.Logger.LogInformation("Isolation: {Isolation}", isolation.Describe());
+            var swept = Cgroup.SweepOrphans(isolation.Cgroups);
+            if (swept > 0) app.Logger.LogInformation("Removed {Count} cgroups left by earlier nodes", swept);
         }
         var factory = app.Services.GetRequiredService<EnvironmentFactory>();
         app.Lifetime.ApplicationStopping.Register(() => factory.StopAllAsync().GetAwaiter().GetResult());

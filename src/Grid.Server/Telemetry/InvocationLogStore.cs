@@ -68,33 +68,49 @@ public sealed class InvocationLogStore : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         DeleteExpired();
+        var lastSweep = _time.GetUtcNow();
         var reader = _queue.Reader;
         try
         {
             while (await reader.WaitToReadAsync(stoppingToken))
             {
-                var batches = new Dictionary<string, List<LogEvent>>();
-                while (reader.TryRead(out var item))
+                await WriteQueuedAsync(reader);
+                if (_time.GetUtcNow() - lastSweep > TimeSpan.FromHours(1))
                 {
-                    var path = Path.Combine(_root, item.Account, item.Function,
-                        DateTimeOffset.FromUnixTimeMilliseconds(item.Event.Timestamp).UtcDateTime.ToString("yyyy-MM-dd") + ".jsonl");
-                    if (!batches.TryGetValue(path, out var list)) batches[path] = list = [];
-                    list.Add(item.Event);
+                    DeleteExpired();
+                    lastSweep = _time.GetUtcNow();
                 }
-                foreach (var (path, events) in batches)
-                {
-                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                    await using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-                    foreach (var e in events)
-                    {
-                        await JsonSerializer.SerializeAsync(file, e, LogJsonContext.Default.LogEvent, CancellationToken.None);
-                        file.WriteByte((byte)'\n');
-                    }
-                }
+                // Batch: under load one wake-up and one file append per interval, not one per invocation.
+                await Task.Delay(BatchInterval, stoppingToken);
             }
         }
         catch (OperationCanceledException)
         {
+        }
+        await WriteQueuedAsync(reader); // what arrived before shutdown
+    }
+
+    private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(100);
+
+    private async Task WriteQueuedAsync(ChannelReader<(string Account, string Function, LogEvent Event)> reader)
+    {
+        var batches = new Dictionary<string, List<LogEvent>>();
+        while (reader.TryRead(out var item))
+        {
+            var path = Path.Combine(_root, item.Account, item.Function,
+                DateTimeOffset.FromUnixTimeMilliseconds(item.Event.Timestamp).UtcDateTime.ToString("yyyy-MM-dd") + ".jsonl");
+            if (!batches.TryGetValue(path, out var list)) batches[path] = list = [];
+            list.Add(item.Event);
+        }
+        foreach (var (path, events) in batches)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 65536);
+            foreach (var e in events)
+            {
+                await JsonSerializer.SerializeAsync(file, e, LogJsonContext.Default.LogEvent, CancellationToken.None);
+                file.WriteByte((byte)'\n');
+            }
         }
     }
 
