@@ -70,6 +70,22 @@ public abstract class BadInputTests(NodeFixture fixture)
     }
 
     [Fact]
+    public async Task Zip_over_50_MB_is_refused()
+    {
+        var name = NodeFixture.UniqueName("huge");
+        // Just over 50 MiB: still under the 70167211-byte request limit once base64-encoded in the JSON body.
+        var noise = new byte[52_428_800 + 60_000];
+        new Random(7).NextBytes(noise); // incompressible, so the zip itself is over the limit
+        var zip = Zips.Create(System.IO.Compression.CompressionLevel.NoCompression, ("app.py", "x = 1\n"u8.ToArray()), ("noise.bin", noise));
+        Assert.InRange(zip.Length, 52_428_801, 52_600_000);
+        await LeavesNothingBehindAsync(name, async () =>
+        {
+            var result = await CreateFailsAsync("RequestEntityTooLargeException", name, zip);
+            Assert.Contains("Zipped size must be smaller than 52428800 bytes", result.ErrorMessage);
+        });
+    }
+
+    [Fact]
     public async Task Update_with_a_hostile_zip_keeps_the_old_code()
     {
         var name = NodeFixture.UniqueName("keep");

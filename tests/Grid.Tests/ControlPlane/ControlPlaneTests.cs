@@ -153,6 +153,9 @@ public abstract class ControlPlaneTests(NodeFixture fixture)
         Assert.Contains("at 'role' failed to satisfy constraint", badRole.ErrorMessage);
         await Aws.FailsAsync("ValidationException", [.. Base("bad name!"), "--runtime", "python3.11", "--role", role]);
         await Aws.FailsAsync("ValidationException", [.. Base(new string('a', 65)), "--runtime", "python3.11", "--role", role]);
+        var handler = await Aws.FailsAsync("ValidationException", ["lambda", "create-function", "--function-name", name, "--runtime", "python3.11",
+            "--role", role, "--handler", "bad handler!", "--zip-file", zip]);
+        Assert.Contains("at 'handler' failed to satisfy constraint", handler.ErrorMessage);
         await Aws.FailsAsync("ValidationException", [.. Base(name), "--runtime", "python3.11", "--role", role, "--memory-size", "10241"]);
         var ranges = await fixture.Boto.RunAsync($$$"""
             base = dict(FunctionName="{{{name}}}", Runtime="python3.11", Role="{{{role}}}", Handler="app.handler", Code={"ZipFile": b"x"})

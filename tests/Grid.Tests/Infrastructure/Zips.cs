@@ -11,14 +11,16 @@ public static class Zips
     public static byte[] Create(params (string Name, string Content)[] files) =>
         Create(files.Select(f => (f.Name, Encoding.UTF8.GetBytes(f.Content))).ToArray());
 
-    public static byte[] Create(params (string Name, byte[] Content)[] files)
+    public static byte[] Create(params (string Name, byte[] Content)[] files) => Create(CompressionLevel.Fastest, files);
+
+    public static byte[] Create(CompressionLevel level, params (string Name, byte[] Content)[] files)
     {
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
         {
             foreach (var (name, content) in files)
             {
-                var entry = zip.CreateEntry(name, CompressionLevel.Fastest);
+                var entry = zip.CreateEntry(name, level);
                 var executable = Path.GetFileName(name) == "bootstrap" || name.EndsWith(".sh", StringComparison.Ordinal);
                 entry.ExternalAttributes = (executable ? 0b111_101_101 : 0b110_100_100) << 16;
                 using var stream = entry.Open();
