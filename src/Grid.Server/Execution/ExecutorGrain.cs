@@ -60,6 +60,11 @@ public sealed class ExecutorGrain(EnvironmentFactory factory, InvocationLogStore
                     "Unhandled", "application/json", 0, 0, "error", e.ErrorType, 0);
             }
             initMs = environment.InitDurationMs;
+            if (init.Kind != ReplyKind.Ready)
+            {
+                // A runtime exits after reporting an init error: keep what it printed on the way out.
+                await Task.Run(() => environment.Logs.WaitForEnd(TimeSpan.FromMilliseconds(500)));
+            }
             initLog.Append(environment.Logs.TakePhase());
             if (init.Kind != ReplyKind.Ready)
             {

@@ -34,6 +34,19 @@ public sealed class LogPump
         }
     }
 
+    /// <summary>Waits, at most <paramref name="limit"/>, for the output to close (a runtime that failed init and exits).</summary>
+    public void WaitForEnd(TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        lock (_gate)
+        {
+            while (!_eof && DateTime.UtcNow < deadline)
+            {
+                Monitor.Wait(_gate, deadline - DateTime.UtcNow);
+            }
+        }
+    }
+
     /// <summary>Takes what was printed since the last call (text, with a note if it was cut).</summary>
     public string TakePhase()
     {

@@ -52,6 +52,53 @@ public sealed class ProvidedInvokeTests(InvokeFixture fixture) : IClassFixture<I
     }
 
     [Fact]
+    public async Task The_runtime_api_keeps_its_state_rules_status_codes_and_headers()
+    {
+        var name = await fixture.DeployAsync("runtime-api", "provided.al2023", "probe", "--timeout", "6");
+        var clientContext = Convert.ToBase64String("""{"custom":{"a":"b"}}"""u8.ToArray());
+        var first = (await fixture.Cli.InvokeAsync(name, """{"n":1}""", "--client-context", clientContext)).Json!;
+        Assert.Equal(200, (int?)first["next_status"]);
+        Assert.Equal("application/json", (string?)first["content_type"]);
+        Assert.InRange((long)first["deadline"]! - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 1000, 6000);
+        Assert.Equal($"arn:aws:lambda:us-east-1:{fixture.Main.AccountId}:function:{name}", (string?)first["arn"]);
+        Assert.StartsWith("Root=1-", (string?)first["trace"]);
+        Assert.Contains("\"a\":\"b\"", (string?)first["client_context"]);
+        Assert.Equal(403, (int?)first["next_again"]![0]);
+        Assert.Equal("InvalidStateTransition", (string?)first["next_again"]![1]);
+        Assert.Equal(400, (int?)first["bogus_id"]![0]);
+        Assert.Equal("InvalidRequestID", (string?)first["bogus_id"]![1]);
+
+        // What the runtime saw after answering the first invocation arrives with the second.
+        var second = (await fixture.Cli.InvokeAsync(name, """{"n":2}""")).Json!;
+        Assert.Equal(202, (int?)second["previous"]!["response"]![0]);
+        Assert.Equal("OK", (string?)second["previous"]!["response"]![1]!["status"]);
+        Assert.Equal(400, (int?)second["previous"]!["twice"]![0]);
+        Assert.Equal("InvalidRequestID", (string?)second["previous"]!["twice"]![1]);
+        Assert.Null(second["client_context"]);
+    }
+
+    [Fact]
+    public async Task An_init_error_posted_by_a_custom_runtime_reaches_the_caller()
+    {
+        var name = await fixture.DeployAsync("runtime-api", "provided.al2023", "x", "--environment", "Variables={MODE=init-error}");
+        var result = await fixture.Cli.InvokeAsync(name, "{}", "--log-type", "Tail");
+        Assert.Equal("Unhandled", result.FunctionError);
+        Assert.Equal("Custom.InitFailed", (string?)result.Json!["errorType"]);
+        Assert.Equal("bootstrap could not start", (string?)result.Json["errorMessage"]);
+        Assert.Contains("init/error answered 202", result.Log);
+        Assert.Contains("INIT_REPORT", result.Log);
+    }
+
+    [Fact]
+    public async Task An_oversized_response_is_refused_to_the_runtime_and_reported_to_the_caller()
+    {
+        var name = await fixture.DeployAsync("runtime-api", "provided.al2023", "x", "--environment", "Variables={MODE=too-large}", "--timeout", "10");
+        var result = await fixture.Cli.InvokeAsync(name, "{}");
+        Assert.Equal("Unhandled", result.FunctionError);
+        Assert.Equal("Function.ResponseSizeTooLarge", (string?)result.Json!["errorType"]);
+    }
+
+    [Fact]
     public async Task The_npm_runtime_interface_client_runs_unmodified()
     {
         var ric = Path.Combine(RepoPaths.Cache, "ric", "node_modules", "aws-lambda-ric");
