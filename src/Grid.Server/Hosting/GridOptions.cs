@@ -40,6 +40,9 @@ public sealed class GridOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan ConfigCacheDuration { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Run functions as plain child processes, without bubblewrap and cgroups (development machines only).</summary>
+    public bool DisableIsolation { get; set; }
+
     /// <summary>Refuse to start when bubblewrap or cgroups are missing instead of running functions unisolated.</summary>
     public bool RequireIsolation { get; set; }
 

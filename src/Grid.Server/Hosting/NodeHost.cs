@@ -35,7 +35,7 @@ public static class NodeHost
             k.AddServerHeader = false;
         });
 
-        var isolation = Isolation.Probe();
+        var isolation = options.DisableIsolation ? new Isolation(null, CgroupVersion.None) : Isolation.Probe();
         if (options.RequireIsolation && (!isolation.HasNamespaces || !isolation.HasCgroups))
         {
             throw new StartupException($"Grid:RequireIsolation is set but this host lacks isolation ({isolation.Describe()}). "

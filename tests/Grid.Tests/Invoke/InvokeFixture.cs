@@ -24,3 +24,10 @@ public sealed class ShortIdleInvokeFixture : InvokeFixture
     protected override IReadOnlyDictionary<string, string> NodeEnvironment =>
         new Dictionary<string, string> { ["Grid__IdleEnvironmentTimeout"] = "00:00:02" };
 }
+
+/// <summary>A node told not to isolate functions: the path hosts without bubblewrap or cgroups take.</summary>
+public sealed class UnisolatedInvokeFixture : InvokeFixture
+{
+    protected override IReadOnlyDictionary<string, string> NodeEnvironment =>
+        new Dictionary<string, string> { ["Grid__DisableIsolation"] = "true" };
+}
