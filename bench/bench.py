@@ -98,24 +98,23 @@ def zip_of(files):
     return buf.getvalue()
 
 
-def pss_kb(pid):
+def proc_kb(path, field):
+    """A kB figure from a /proc file (Pss: in smaps_rollup, VmRSS: in status); 0 once the process is gone."""
     try:
-        for line in open(f"/proc/{pid}/smaps_rollup"):
-            if line.startswith("Pss:"):
+        for line in open(path):
+            if line.startswith(field):
                 return int(line.split()[1])
     except OSError:
-        return 0
+        pass
     return 0
+
+
+def pss_kb(pid):
+    return proc_kb(f"/proc/{pid}/smaps_rollup", "Pss:")
 
 
 def rss_kb(pid):
-    try:
-        for line in open(f"/proc/{pid}/status"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        return 0
-    return 0
+    return proc_kb(f"/proc/{pid}/status", "VmRSS:")
 
 
 def descendants(pid):

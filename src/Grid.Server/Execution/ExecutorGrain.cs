@@ -55,27 +55,22 @@ public sealed class ExecutorGrain(EnvironmentFactory factory, InvocationLogStore
             }
             catch (InitFailureException e)
             {
-                initLog.Append(CultureInfo.InvariantCulture, $"INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: {e.ErrorType}\n");
-                return Finish(request, initLog, log, ErrorJson(e.ErrorType, $"RequestId: {request.RequestId} Error: {e.Message}"),
-                    "Unhandled", "application/json", 0, 0, "error", e.ErrorType, 0);
+                return InitFailed(request, initLog, log, e.ErrorType, ErrorJson(e.ErrorType, $"RequestId: {request.RequestId} Error: {e.Message}"), 0, 0);
             }
             initMs = environment.InitDurationMs;
             if (init.Kind != ReplyKind.Ready)
             {
                 // A runtime exits after reporting an init error: keep what it printed on the way out.
                 await Task.Run(() => environment.Logs.WaitForEnd(TimeSpan.FromMilliseconds(500)));
-            }
-            initLog.Append(environment.Logs.TakePhase());
-            if (init.Kind != ReplyKind.Ready)
-            {
+                initLog.Append(environment.Logs.TakePhase());
                 var (exitType, exitText) = environment.ExitReason();
                 var memoryMb = environment.MaxMemoryUsedMb(); // read before the cgroup goes away
                 await environment.DisposeAsync();
                 var errorType = init.ErrorType ?? ErrorTypeOf(init.Body) ?? exitType;
                 var body = init.Kind == ReplyKind.InitError ? init.Body : ErrorJson(exitType, $"RequestId: {request.RequestId} Error: {exitText}");
-                initLog.Append(CultureInfo.InvariantCulture, $"INIT_REPORT Init Duration: {initMs:0.00} ms\tPhase: init\tStatus: error\tError Type: {errorType}\n");
-                return Finish(request, initLog, log, body, "Unhandled", "application/json", 0, initMs, "error", errorType, memoryMb);
+                return InitFailed(request, initLog, log, errorType, body, initMs.Value, memoryMb);
             }
+            initLog.Append(environment.Logs.TakePhase());
             _environment = environment;
         }
 
@@ -114,6 +109,13 @@ public sealed class ExecutorGrain(EnvironmentFactory factory, InvocationLogStore
                     "Unhandled", "application/json", outcome.DurationMs, initMs, "error", type, memory);
             }
         }
+    }
+
+    private InvokeResult InitFailed(InvokeRequest request, StringBuilder initLog, StringBuilder log, string errorType, byte[] body,
+        double initMs, int memoryMb)
+    {
+        initLog.Append(CultureInfo.InvariantCulture, $"INIT_REPORT Init Duration: {initMs:0.00} ms\tPhase: init\tStatus: error\tError Type: {errorType}\n");
+        return Finish(request, initLog, log, body, "Unhandled", "application/json", 0, initMs, "error", errorType, memoryMb);
     }
 
     private InvokeResult Finish(InvokeRequest request, StringBuilder initLog, StringBuilder body, byte[] payload, string? functionError, string contentType,

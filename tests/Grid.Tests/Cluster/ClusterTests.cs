@@ -66,16 +66,16 @@ public sealed class ClusterTests(ClusterNodeFixture fixture) : IClassFixture<Clu
         Assert.Contains("Schema is up to date (PostgreSQL)", again.StandardOutput);
 
         var empty = await fixture.Postgres.CreateDatabaseAsync("unmigrated");
-        var refused = await ProcessRunner.RunAsync("dotnet", GridNode.ServerCommand("--postgres", empty, "--port", FreePort.Next().ToString(),
-            "--data", Path.Combine(fixture.Root, "refused")), timeout: TimeSpan.FromMinutes(1));
+        var refused = await GridNode.RunCommandAsync("--postgres", empty, "--port", FreePort.Next().ToString(),
+            "--data", Path.Combine(fixture.Root, "refused"));
         Assert.Equal(3, refused.ExitCode);
         Assert.Contains("migration(s) pending", refused.StandardError);
         Assert.Contains("Grid.Server migrate --postgres", refused.StandardError);
         Assert.Equal(0, await CountTablesAsync(empty));
 
-        var unreachable = await ProcessRunner.RunAsync("dotnet", GridNode.ServerCommand("--postgres",
+        var unreachable = await GridNode.RunCommandAsync("--postgres",
             $"Host=127.0.0.1;Port={FreePort.Next()};Username=x;Timeout=3", "--port", FreePort.Next().ToString(),
-            "--data", Path.Combine(fixture.Root, "unreachable")), timeout: TimeSpan.FromMinutes(1));
+            "--data", Path.Combine(fixture.Root, "unreachable"));
         Assert.Equal(3, unreachable.ExitCode);
         Assert.Contains("Cannot reach PostgreSQL", unreachable.StandardError);
     }

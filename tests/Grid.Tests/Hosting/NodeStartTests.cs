@@ -37,8 +37,7 @@ public sealed class NodeStartTests
     [Fact]
     public async Task Invalid_configuration_is_refused_with_a_message_that_says_what_to_fix()
     {
-        var result = await ProcessRunner.RunAsync("dotnet", GridNode.ServerCommand("--port", "70000"),
-            new Dictionary<string, string?> { ["Grid__Region"] = "moon" });
+        var result = await GridNode.RunCommandAsync(new Dictionary<string, string?> { ["Grid__Region"] = "moon" }, "--port", "70000");
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("Invalid configuration", result.StandardError);
         Assert.Contains("Port", result.StandardError);
@@ -53,9 +52,8 @@ public sealed class NodeStartTests
         try
         {
             await using var node = await GridNode.StartAsync(data);
-            var clash = await ProcessRunner.RunAsync("dotnet", GridNode.ServerCommand("--port", node.Port.ToString(),
-                "--data", Path.Combine(data, "second"), "--silo-port", FreePort.Next().ToString(), "--gateway-port", FreePort.Next().ToString()),
-                timeout: TimeSpan.FromMinutes(1));
+            var clash = await GridNode.RunCommandAsync("--port", node.Port.ToString(),
+                "--data", Path.Combine(data, "second"), "--silo-port", FreePort.Next().ToString(), "--gateway-port", FreePort.Next().ToString());
             Assert.NotEqual(0, clash.ExitCode);
             Assert.Contains($"Port {node.Port} on 127.0.0.1 is already in use", clash.StandardError + clash.StandardOutput);
         }

@@ -37,9 +37,11 @@ public sealed class GridNode : IAsyncDisposable
     /// <summary>The arguments to run Grid.Server with: <c>dotnet Grid.Server.dll ...</c>.</summary>
     public static string[] ServerCommand(params string[] args) => [RepoPaths.ServerDll, .. args];
 
-    /// <summary>Runs a one-shot Grid.Server command (migrate, keys create) to completion.</summary>
-    public static Task<ProcessResult> RunCommandAsync(params string[] args) =>
-        ProcessRunner.RunAsync("dotnet", ServerCommand(args), timeout: TimeSpan.FromMinutes(2));
+    /// <summary>Runs Grid.Server to completion: one-shot verbs (migrate, keys create) or a start that must fail.</summary>
+    public static Task<ProcessResult> RunCommandAsync(params string[] args) => RunCommandAsync(null, args);
+
+    public static Task<ProcessResult> RunCommandAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args) =>
+        ProcessRunner.RunAsync("dotnet", ServerCommand(args), environment, timeout: TimeSpan.FromMinutes(2));
 
     public static async Task<GridNode> StartAsync(
         string dataDirectory,
