@@ -21,7 +21,7 @@ public static class FunctionEndpoints
         app.MapDelete("/2015-03-31/functions/{functionName}", Delete);
     }
 
-    private static async Task<IResult> Create(HttpContext http, IGrainFactory grains, FunctionCache cache,
+    private static async Task<IResult> Create(HttpContext http, IGrainFactory grains, FunctionCache cache, LayerStore layerStore,
         IOptions<GridOptions> options, TimeProvider time)
     {
         var caller = http.Caller();
@@ -50,9 +50,10 @@ public static class FunctionEndpoints
         FunctionValidator.Architectures(request.Architectures);
         FunctionValidator.Environment(request.Environment?.Variables);
         FunctionValidator.Tags(request.Tags);
-        RejectLayers(request.Layers);
         if (request.Code is null) throw Errors.Validation("null", "code", "Member must not be null");
         var package = Package(request.Code.ZipFile, request.Code.S3Bucket, request.Code.ImageUri);
+        var layers = await LayerReferences.ResolveAsync(layerStore, caller.AccountId, request.Layers ?? []);
+        layers.CheckTotal(package.UnzippedSize);
 
         var config = new FunctionConfiguration
         {
@@ -75,9 +76,11 @@ public static class FunctionEndpoints
             LoggingConfig = new LoggingConfig { LogFormat = request.LoggingConfig?.LogFormat ?? "Text", LogGroup = request.LoggingConfig?.LogGroup ?? $"/aws/lambda/{name}" },
             DeadLetterConfig = request.DeadLetterConfig,
             KMSKeyArn = request.KMSKeyArn,
+            Layers = layers.References.Count > 0 ? layers.References : null,
         };
-        var record = new FunctionRecord(caller.AccountId, name, "$LATEST", config, request.Tags ?? [], package.Sha256Hex);
-        var created = await grains.GetGrain<IFunctionGrain>(FunctionCache.Key(caller.AccountId, name)).Create(record, new(package.Zip));
+        var record = new FunctionRecord(caller.AccountId, name, "$LATEST", config, request.Tags ?? [], package.Sha256Hex, layers.Sha256Hex);
+        var created = await grains.GetGrain<IFunctionGrain>(FunctionCache.Key(caller.AccountId, name))
+            .Create(record, new(package.Zip), request.Publish == true);
         cache.Invalidate(caller.AccountId, name);
         return ApiContext.Json(created.Config, GridJsonContext.Default.FunctionConfiguration, StatusCodes.Status201Created);
     }
@@ -86,11 +89,13 @@ public static class FunctionEndpoints
         CodeUrlSigner signer, TimeProvider time)
     {
         var record = await Find(functionName, http, grains, options.Value.Region);
+        var tags = record.Version == "$LATEST" ? record.Tags
+            : (await grains.GetGrain<IFunctionGrain>(FunctionCache.Key(record.AccountId, record.Name)).Get())?.Tags ?? [];
         var response = new GetFunctionResponse
         {
             Configuration = record.Config,
             Code = new FunctionCodeLocation { Location = signer.Url(http.Request, record.AccountId, record.CodeSha256Hex, time.GetUtcNow()) },
-            Tags = record.Tags.Count > 0 ? record.Tags : null,
+            Tags = tags.Count > 0 ? tags : null,
         };
         return ApiContext.Json(response, GridJsonContext.Default.GetFunctionResponse);
     }
@@ -102,7 +107,7 @@ public static class FunctionEndpoints
     }
 
     private static async Task<IResult> UpdateCode(string functionName, HttpContext http, IGrainFactory grains, FunctionCache cache,
-        IOptions<GridOptions> options)
+        LayerStore layerStore, IOptions<GridOptions> options)
     {
         var caller = http.Caller();
         var name = FunctionName.Parse(functionName, caller.AccountId, options.Value.Region, null, 140, allowQualifier: false);
@@ -110,22 +115,29 @@ public static class FunctionEndpoints
         FunctionValidator.Architectures(request.Architectures);
         var package = Package(request.ZipFile, request.S3Bucket, request.ImageUri);
         var grain = grains.GetGrain<IFunctionGrain>(FunctionCache.Key(caller.AccountId, name.Name));
+        var current = await grain.Get() ?? throw Errors.FunctionNotFound(Arns.Function(options.Value.Region, caller.AccountId, name.Name));
+        if (current.Config.Layers is { Count: > 0 } used)
+        {
+            // Layers deleted since still count: the function keeps running with them.
+            var layers = await LayerReferences.ResolveAsync(layerStore, caller.AccountId, used.Select(l => l.Arn).ToList(), includeDeleted: true);
+            layers.CheckTotal(package.UnzippedSize);
+        }
         if (request.DryRun == true)
         {
-            var current = await grain.Get() ?? throw Errors.FunctionNotFound(Arns.Function(options.Value.Region, caller.AccountId, name.Name));
             if (request.RevisionId is not null && request.RevisionId != current.Config.RevisionId) throw Errors.PreconditionFailed();
             var preview = current.Config.Clone();
             preview.CodeSha256 = package.CodeSha256;
             preview.CodeSize = package.Zip.LongLength;
             return ApiContext.Json(preview, GridJsonContext.Default.FunctionConfiguration);
         }
-        var updated = await grain.UpdateCode(new CodeUpload(package.Sha256Hex, package.CodeSha256, package.Zip.LongLength, package.Zip), request.RevisionId);
+        var updated = await grain.UpdateCode(new CodeUpload(package.Sha256Hex, package.CodeSha256, package.Zip.LongLength, package.Zip),
+            request.RevisionId, request.Publish == true);
         cache.Invalidate(caller.AccountId, name.Name);
         return ApiContext.Json(updated.Config, GridJsonContext.Default.FunctionConfiguration);
     }
 
     private static async Task<IResult> UpdateConfiguration(string functionName, HttpContext http, IGrainFactory grains, FunctionCache cache,
-        IOptions<GridOptions> options)
+        LayerStore layerStore, ICodeStore code, IOptions<GridOptions> options)
     {
         var caller = http.Caller();
         var region = options.Value.Region;
@@ -137,7 +149,14 @@ public static class FunctionEndpoints
             var current = await grain.Get() ?? throw Errors.FunctionNotFound(Arns.Function(region, caller.AccountId, name.Name));
             if (request.RevisionId is not null && request.RevisionId != current.Config.RevisionId) throw Errors.PreconditionFailed();
             var config = Apply(request, current.Config.Clone());
-            var updated = await grain.UpdateConfiguration(config, current.Config.RevisionId);
+            LayerReferences? layers = null;
+            if (request.Layers is not null)
+            {
+                layers = await LayerReferences.ResolveAsync(layerStore, caller.AccountId, request.Layers);
+                if (layers.UnzippedSize > 0) layers.CheckTotal(await UnzippedSizeAsync(code, current.CodeSha256Hex));
+                config.Layers = layers.References.Count > 0 ? layers.References : null;
+            }
+            var updated = await grain.UpdateConfiguration(config, layers?.Sha256Hex, current.Config.RevisionId);
             if (updated is not null)
             {
                 cache.Invalidate(caller.AccountId, name.Name);
@@ -179,31 +198,40 @@ public static class FunctionEndpoints
         return ApiContext.Json(new ListFunctionsResponse { Functions = items, NextMarker = next }, GridJsonContext.Default.ListFunctionsResponse);
     }
 
+    /// <summary>
+    /// Deletes the function, or with a version qualifier that version only. In cluster mode the answer waits out the
+    /// other nodes' cache duration, so once it returns no node routes an invoke to what was deleted.
+    /// </summary>
     private static async Task<IResult> Delete(string functionName, HttpContext http, IGrainFactory grains, FunctionCache cache, IOptions<GridOptions> options)
     {
         var caller = http.Caller();
         var region = options.Value.Region;
         var name = FunctionName.Parse(functionName, caller.AccountId, region, http.Request.Query["Qualifier"].ToString().NullIfEmpty(), 140);
-        if (name.Qualifier is not null && name.Qualifier != "$LATEST")
+        var grain = grains.GetGrain<IFunctionGrain>(FunctionCache.Key(caller.AccountId, name.Name));
+        if (name.Qualifier is null or "$LATEST") await grain.Delete();
+        else if (name.Qualifier.All(char.IsAsciiDigit)) await grain.DeleteVersion(name.Qualifier);
+        else
         {
-            throw Errors.FunctionNotFound(Arns.Function(region, caller.AccountId, name.Name, name.Qualifier));
+            throw Errors.InvalidParameter($"Deletion of aliases is not supported by DeleteFunction: use DeleteAlias for {Arns.Function(region, caller.AccountId, name.Name, name.Qualifier)}.");
         }
-        await grains.GetGrain<IFunctionGrain>(FunctionCache.Key(caller.AccountId, name.Name)).Delete();
         cache.Invalidate(caller.AccountId, name.Name);
+        if (options.Value.IsClusterMode) await Task.Delay(options.Value.ConfigCacheDuration);
         return Results.StatusCode(StatusCodes.Status204NoContent);
     }
 
-    /// <summary>Resolves a function reference for a read; only $LATEST exists until versions land.</summary>
+    /// <summary>Resolves a function reference for a read: $LATEST, a version number or an alias.</summary>
     internal static async Task<FunctionRecord> Find(string functionName, HttpContext http, IGrainFactory grains, string region)
     {
         var caller = http.Caller();
         var name = FunctionName.Parse(functionName, caller.AccountId, region, http.Request.Query["Qualifier"].ToString().NullIfEmpty());
-        var record = await grains.GetGrain<IFunctionGrain>(FunctionCache.Key(caller.AccountId, name.Name)).Get();
-        if (record is null || (name.Qualifier is not null && name.Qualifier != "$LATEST"))
-        {
-            throw Errors.FunctionNotFound(Arns.Function(region, caller.AccountId, name.Name, name.Qualifier));
-        }
-        return record;
+        return await grains.GetGrain<IFunctionGrain>(FunctionCache.Key(caller.AccountId, name.Name)).GetVersion(name.Qualifier)
+            ?? throw Errors.FunctionNotFound(Arns.Function(region, caller.AccountId, name.Name, name.Qualifier));
+    }
+
+    private static async Task<long> UnzippedSizeAsync(ICodeStore code, string sha256Hex)
+    {
+        var zip = await code.GetAsync(sha256Hex) ?? throw Errors.Service($"Code package {sha256Hex} is missing from the code store.");
+        return CodePackage.Validate(zip).UnzippedSize;
     }
 
     private static FunctionConfiguration Apply(UpdateFunctionConfigurationRequest r, FunctionConfiguration c)
@@ -224,16 +252,7 @@ public static class FunctionEndpoints
         if (r.DeadLetterConfig is not null) c.DeadLetterConfig = r.DeadLetterConfig.TargetArn is null ? null : r.DeadLetterConfig;
         if (r.KMSKeyArn is not null) c.KMSKeyArn = r.KMSKeyArn.Length == 0 ? null : r.KMSKeyArn;
         if (r.LoggingConfig is not null) c.LoggingConfig = r.LoggingConfig;
-        RejectLayers(r.Layers);
         return c;
-    }
-
-    private static void RejectLayers(List<string>? layers)
-    {
-        if (layers is { Count: > 0 })
-        {
-            throw Errors.InvalidParameter("Layers are not available on this Grid version yet: bundle dependencies in the function package.");
-        }
     }
 
     private static CodePackage Package(byte[]? zip, string? s3Bucket, string? imageUri)

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Grid.Server.Api;
 
 /// <summary>
-/// Invoke (API 2015-03-31): the hot path. Function records come from the node-local cache (no database),
+/// Invoke (API 2015-03-31): the hot path. Function records come from the node-local cache (no database; aliases split traffic there),
 /// the call goes to a local executor activation, and the runtime's bytes go back verbatim.
 /// </summary>
 public static class InvokeEndpoints
@@ -42,11 +42,9 @@ public static class InvokeEndpoints
         if (payload.Length == 0) payload = "{}"u8.ToArray();
         else EnsureJson(payload);
 
-        var record = await cache.GetAsync(caller.AccountId, name.Name);
-        if (record is null || (name.Qualifier is not null && name.Qualifier != "$LATEST"))
-        {
-            throw Errors.FunctionNotFound(Arns.Function(region, caller.AccountId, name.Name, name.Qualifier));
-        }
+        var target = await cache.ResolveAsync(caller.AccountId, name.Name, name.Qualifier)
+            ?? throw Errors.FunctionNotFound(Arns.Function(region, caller.AccountId, name.Name, name.Qualifier));
+        var record = target.Pick();
         if (invocationType == "DryRun")
         {
             http.Response.StatusCode = StatusCodes.Status204NoContent;

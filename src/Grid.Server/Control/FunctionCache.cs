@@ -1,42 +1,45 @@
 using System.Collections.Concurrent;
 using Grid.Server.Hosting;
-using Grid.Server.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Grid.Server.Control;
 
 /// <summary>
-/// Node-local copy of function records for the invoke path, so a warm invoke costs no database query and no remote
-/// grain call. Entries are trusted for <see cref="GridOptions.ConfigCacheDuration"/>; changes made through this node
-/// invalidate them at once, changes made through another node are seen within that duration.
+/// Node-local copy of what each function qualifier resolves to, for the invoke path: a warm invoke costs no database
+/// query and no remote grain call. Entries are trusted for <see cref="GridOptions.ConfigCacheDuration"/>; changes made
+/// through this node invalidate them at once, changes made through another node are seen within that duration.
 /// </summary>
 public sealed class FunctionCache(IGrainFactory grains, IOptions<GridOptions> options, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private const string Latest = "$LATEST";
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Entry>> _functions = new(StringComparer.Ordinal);
     private readonly long _ttlTicks = (long)(options.Value.ConfigCacheDuration.TotalSeconds * TimeProvider.System.TimestampFrequency);
 
-    private sealed record Entry(FunctionRecord? Record, long LoadedAt);
+    private sealed record Entry(InvokeTarget? Target, long LoadedAt);
 
     public static string Key(string account, string name) => account + "/" + name;
 
-    public ValueTask<FunctionRecord?> GetAsync(string account, string name)
+    /// <summary>What invoking <paramref name="qualifier"/> (null: $LATEST) runs; null when it does not exist.</summary>
+    public ValueTask<InvokeTarget?> ResolveAsync(string account, string name, string? qualifier)
     {
         var key = Key(account, name);
-        if (_entries.TryGetValue(key, out var entry) && time.GetTimestamp() - entry.LoadedAt < _ttlTicks)
+        qualifier ??= Latest;
+        if (_functions.TryGetValue(key, out var entries) && entries.TryGetValue(qualifier, out var entry)
+            && time.GetTimestamp() - entry.LoadedAt < _ttlTicks)
         {
-            return ValueTask.FromResult(entry.Record);
+            return ValueTask.FromResult(entry.Target);
         }
-        return new ValueTask<FunctionRecord?>(LoadAsync(key));
+        return new ValueTask<InvokeTarget?>(LoadAsync(key, qualifier));
     }
 
-    private async Task<FunctionRecord?> LoadAsync(string key)
+    private async Task<InvokeTarget?> LoadAsync(string key, string qualifier)
     {
         var started = time.GetTimestamp();
-        var record = await grains.GetGrain<IFunctionGrain>(key).Get();
-        _entries[key] = new Entry(record, started);
-        if (_entries.Count > 100_000) _entries.Clear();
-        return record;
+        var target = await grains.GetGrain<IFunctionGrain>(key).Resolve(qualifier);
+        if (_functions.Count > 100_000) _functions.Clear();
+        _functions.GetOrAdd(key, _ => new(StringComparer.Ordinal))[qualifier] = new Entry(target, started);
+        return target;
     }
 
-    public void Invalidate(string account, string name) => _entries.TryRemove(Key(account, name), out _);
+    public void Invalidate(string account, string name) => _functions.TryRemove(Key(account, name), out _);
 }

@@ -14,7 +14,7 @@ namespace Grid.Server.Execution;
 /// has them. Tracks every live environment so none outlives the node.
 /// </summary>
 public sealed class EnvironmentFactory(
-    IOptions<GridOptions> options, Isolation isolation, CodeCache code, RuntimeApiTransport runtimeApi, ProcessSpawner spawner,
+    IOptions<GridOptions> options, Isolation isolation, CodeCache code, LayerCache layers, RuntimeApiTransport runtimeApi, ProcessSpawner spawner,
     ILogger<EnvironmentFactory> logger)
 {
     public static readonly TimeSpan InitTimeout = TimeSpan.FromSeconds(10);
@@ -28,6 +28,7 @@ public sealed class EnvironmentFactory(
     {
         var config = function.Config;
         var codeDir = await code.GetDirectoryAsync(function.CodeSha256Hex);
+        var optDir = await layers.GetOptDirectoryAsync(function.LayerSha256Hex);
         var id = Guid.NewGuid().ToString("N");
         var scratch = Path.Combine(options.Value.FullDataDirectory, "sandboxes", id);
         Directory.CreateDirectory(Path.Combine(scratch, "tmp"));
@@ -35,11 +36,13 @@ public sealed class EnvironmentFactory(
         var sandboxed = isolation.HasNamespaces;
         var taskRoot = sandboxed ? "/var/task" : codeDir;
         var runtimeRoot = sandboxed ? "/var/runtime" : RuntimesDirectory;
+        // Unsandboxed there is no private /opt: the search paths point at the merged layers instead.
+        var optRoot = sandboxed ? "/opt" : optDir ?? "/opt";
 
         HttpRuntimeChannel? http = null;
         if (family == RuntimeFamily.Provided)
         {
-            if (!File.Exists(Path.Combine(codeDir, "bootstrap")))
+            if (!File.Exists(Path.Combine(codeDir, "bootstrap")) && (optDir is null || !File.Exists(Path.Combine(optDir, "bootstrap"))))
             {
                 Directory.Delete(scratch, recursive: true);
                 throw new InitFailureException("Runtime.InvalidEntrypoint", "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]");
@@ -65,11 +68,11 @@ public sealed class EnvironmentFactory(
         start.ArgumentList.Add("sh");
         foreach (var procs in cgroup?.ProcsFiles ?? []) start.ArgumentList.Add(procs);
         start.ArgumentList.Add("--");
-        if (sandboxed) AddSandbox(start.ArgumentList, codeDir, config.EphemeralStorage.Size);
-        foreach (var arg in RuntimeCommand(family, taskRoot, runtimeRoot, codeDir)) start.ArgumentList.Add(arg);
+        if (sandboxed) AddSandbox(start.ArgumentList, codeDir, optDir, config.EphemeralStorage.Size);
+        foreach (var arg in RuntimeCommand(family, taskRoot, runtimeRoot, optRoot, File.Exists(Path.Combine(codeDir, "bootstrap")))) start.ArgumentList.Add(arg);
 
         start.Environment.Clear();
-        foreach (var (k, v) in LambdaEnvironment(function, family, taskRoot, runtimeRoot, initializationType, http?.Listener?.Address,
+        foreach (var (k, v) in LambdaEnvironment(function, family, taskRoot, runtimeRoot, optRoot, initializationType, http?.Listener?.Address,
                      sandboxed ? "/tmp" : Path.Combine(scratch, "tmp"), id))
         {
             start.Environment[k] = v;
@@ -114,20 +117,19 @@ public sealed class EnvironmentFactory(
         foreach (var environment in _live.Values) await environment.DisposeAsync();
     }
 
-    private static IEnumerable<string> RuntimeCommand(RuntimeFamily family, string taskRoot, string runtimeRoot, string codeDir)
+    private static IEnumerable<string> RuntimeCommand(RuntimeFamily family, string taskRoot, string runtimeRoot, string optRoot, bool packageHasBootstrap)
     {
         if (family == RuntimeFamily.Provided)
         {
-            // Lambda looks for the package's bootstrap in /var/task, then /opt.
-            yield return Path.Combine(taskRoot, "bootstrap");
+            // Lambda looks for the package's bootstrap in /var/task, then in /opt (a layer's).
+            yield return Path.Combine(packageHasBootstrap ? taskRoot : optRoot, "bootstrap");
             yield break;
         }
         yield return RuntimeKind.Interpreter(family);
         yield return Path.Combine(runtimeRoot, RuntimeKind.BootstrapFile(family));
-        _ = codeDir;
     }
 
-    private void AddSandbox(IList<string> args, string codeDir, int tmpMb)
+    private void AddSandbox(IList<string> args, string codeDir, string? optDir, int tmpMb)
     {
         args.Add(isolation.Bubblewrap!);
         foreach (var a in new[] { "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--new-session", "--cap-drop", "ALL" })
@@ -153,7 +155,8 @@ public sealed class EnvironmentFactory(
         args.Add("--tmpfs"); args.Add("/tmp");
         Bind(args, codeDir, "/var/task");
         Bind(args, RuntimesDirectory, "/var/runtime");
-        args.Add("--dir"); args.Add("/opt");
+        if (optDir is not null) Bind(args, optDir, "/opt");
+        else { args.Add("--dir"); args.Add("/opt"); }
         args.Add("--chdir"); args.Add("/var/task");
         args.Add("--");
         logger.LogDebug("Sandbox for {Code}", codeDir);
@@ -167,17 +170,18 @@ public sealed class EnvironmentFactory(
     }
 
     private Dictionary<string, string> LambdaEnvironment(FunctionRecord function, RuntimeFamily family, string taskRoot, string runtimeRoot,
-        string initializationType, string? runtimeApi, string tmp, string id)
+        string optRoot, string initializationType, string? runtimeApi, string tmp, string id)
     {
         var c = function.Config;
         var region = options.Value.Region;
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["PATH"] = "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
-            ["LD_LIBRARY_PATH"] = $"/lib64:/usr/lib64:{runtimeRoot}:{runtimeRoot}/lib:{taskRoot}:{taskRoot}/lib:/opt/lib",
+            ["PATH"] = $"/usr/local/bin:/usr/bin/:/bin:{optRoot}/bin",
+            ["LD_LIBRARY_PATH"] = $"/lib64:/usr/lib64:{runtimeRoot}:{runtimeRoot}/lib:{taskRoot}:{taskRoot}/lib:{optRoot}/lib",
             ["LANG"] = "en_US.UTF-8",
         };
-        if (family == RuntimeFamily.Node) env["NODE_PATH"] = $"/opt/nodejs/node_modules:{taskRoot}/node_modules:{taskRoot}";
+        if (family == RuntimeFamily.Node) env["NODE_PATH"] = $"{optRoot}/nodejs/node_modules:{taskRoot}/node_modules:{taskRoot}";
+        if (family == RuntimeFamily.Python && optRoot != "/opt") env["PYTHONPATH"] = $"{optRoot}/python";
         if (c.Environment?.Variables is { } user)
         {
             foreach (var (k, v) in user) env[k] = v;

@@ -52,6 +52,15 @@ public sealed class GridOptions
     /// <summary>Days of invocation logs kept on the node.</summary>
     [Range(1, 3650)] public int LogRetentionDays { get; set; } = 7;
 
+    /// <summary>File holding the base64 AES-256 key that encrypts environment variables at rest (embedded default: data/environment.key).</summary>
+    public string? EnvironmentKeyFile { get; set; }
+
+    /// <summary>The same key given inline (base64); wins over <see cref="EnvironmentKeyFile"/>.</summary>
+    public string? EnvironmentKey { get; set; }
+
+    /// <summary>Earlier keys, still accepted for reading while <c>Grid.Server reencrypt</c> moves values to the current key.</summary>
+    public List<string> RetiredEnvironmentKeyFiles { get; set; } = [];
+
     public bool IsClusterMode => !string.IsNullOrWhiteSpace(PostgresConnectionString);
 
     public string FullDataDirectory => Path.GetFullPath(DataDirectory.StartsWith('~')

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Grid.Server.Hosting;
 
-/// <summary>The node's command line: run (default), migrate, keys create.</summary>
+/// <summary>The node's command line: run (default), migrate, keys create, reencrypt.</summary>
 public static class NodeCommands
 {
     private static readonly Dictionary<string, string> Switches = new()
@@ -53,6 +53,7 @@ public static class NodeCommands
                 "run" => await NodeHost.RunAsync(options, configuration, rest),
                 "migrate" => await MigrateAsync(options),
                 "keys" => await CreateKeyAsync(options, configuration["account"]),
+                "reencrypt" => await ReencryptAsync(options),
                 _ => Unknown(verb),
             };
         }
@@ -86,6 +87,17 @@ public static class NodeCommands
         var keys = new AccessKeyStore(database, Options.Create(options), TimeProvider.System, NullLogger<AccessKeyStore>.Instance);
         var key = await keys.CreateAsync(account);
         Console.WriteLine($"AccessKeyId:     {key.AccessKeyId}\nSecretAccessKey: {key.SecretAccessKey}\nAccount:         {key.AccountId}");
+        return 0;
+    }
+
+    /// <summary>Key rotation: rewrites every stored environment under the current key (retired keys still decrypt).</summary>
+    private static async Task<int> ReencryptAsync(GridOptions options)
+    {
+        await using var database = Database.Open(options);
+        await EnsureSchemaAsync(database, options);
+        var cipher = EnvironmentCipher.Load(options);
+        var changed = await new MetadataStore(database, cipher).ReencryptAsync();
+        Console.WriteLine($"Re-encrypted the environment variables of {changed} function version(s) under key {cipher.CurrentKeyId}.");
         return 0;
     }
 
@@ -140,6 +152,7 @@ public static class NodeCommands
           Grid.Server [run] [--port 9000] [--listen 127.0.0.1] [--data .grid] [--postgres <cs>]
           Grid.Server migrate --postgres <connection string>     prepare PostgreSQL (once per cluster)
           Grid.Server keys create --account <12 digits> [...]    add an access key
+          Grid.Server reencrypt [--data <dir> | --postgres <cs>]  move environment variables to the current key (rotation)
         Every option is also configurable as Grid:<Name> in appsettings.json or Grid__<Name> in the environment.
         """);
 }

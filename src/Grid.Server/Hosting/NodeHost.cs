@@ -45,7 +45,9 @@ public static class NodeHost
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(EnvironmentCipher.Load(options));
         builder.Services.AddSingleton<MetadataStore>();
+        builder.Services.AddSingleton<LayerStore>();
         builder.Services.AddSingleton<ICodeStore>(options.IsClusterMode
             ? new DatabaseCodeStore(database)
             : new FileCodeStore(Path.Combine(options.FullDataDirectory, "code")));
@@ -55,6 +57,7 @@ public static class NodeHost
         builder.Services.AddSingleton<FunctionCache>();
         builder.Services.AddSingleton(isolation);
         builder.Services.AddSingleton(sp => new CodeCache(sp.GetRequiredService<ICodeStore>(), Path.Combine(options.FullDataDirectory, "cache", "code")));
+        builder.Services.AddSingleton(sp => new LayerCache(sp.GetRequiredService<CodeCache>(), Path.Combine(options.FullDataDirectory, "cache", "opt")));
         builder.Services.AddSingleton<ProcessSpawner>();
         builder.Services.AddSingleton<EnvironmentFactory>();
         builder.Services.AddSingleton<RuntimeApiTransport>();
@@ -120,6 +123,9 @@ public static class NodeHost
         app.UseMiddleware<FrontDoorMiddleware>();
         app.UseRouting();
         FunctionEndpoints.Map(app);
+        VersionEndpoints.Map(app);
+        AliasEndpoints.Map(app);
+        LayerEndpoints.Map(app);
         InvokeEndpoints.Map(app);
         LogEndpoints.Map(app);
         TagEndpoints.Map(app);

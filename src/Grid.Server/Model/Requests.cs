@@ -73,3 +73,30 @@ public sealed class TagResourceRequest
 {
     public Dictionary<string, string>? Tags { get; set; }
 }
+
+public sealed class PublishVersionRequest
+{
+    public string? CodeSha256 { get; set; }
+    public string? Description { get; set; }
+    public string? RevisionId { get; set; }
+}
+
+/// <summary>CreateAlias and UpdateAlias bodies (statically validated at the front door, checked against versions by the grain).</summary>
+[GenerateSerializer]
+public sealed class AliasRequest
+{
+    [Id(0)] public string? Name { get; set; }
+    [Id(1)] public string? FunctionVersion { get; set; }
+    [Id(2)] public string? Description { get; set; }
+    [Id(3)] public AliasRoutingConfiguration? RoutingConfig { get; set; }
+    [Id(4)] public string? RevisionId { get; set; }
+}
+
+public sealed class PublishLayerVersionRequest
+{
+    public FunctionCode? Content { get; set; }
+    public string? Description { get; set; }
+    public List<string>? CompatibleRuntimes { get; set; }
+    public string? LicenseInfo { get; set; }
+    public List<string>? CompatibleArchitectures { get; set; }
+}

@@ -61,3 +61,15 @@ public static class CodeLimits
     public const int MaxInvokePayloadBytes = 6291456;
     public const int MaxResponseBytes = 6291556;
 }
+
+public sealed class ListVersionsByFunctionResponse
+{
+    public List<FunctionConfiguration> Versions { get; set; } = [];
+    public string? NextMarker { get; set; }
+}
+
+public sealed class ListAliasesResponse
+{
+    public List<AliasConfiguration> Aliases { get; set; } = [];
+    public string? NextMarker { get; set; }
+}

@@ -5,31 +5,58 @@ using Grid.Server.Model;
 
 namespace Grid.Server.Storage;
 
-/// <summary>Function metadata in the database (the truth); grains cache it and serialise changes to it.</summary>
-public sealed class MetadataStore(Database database)
+/// <summary>
+/// Function metadata in the database (the truth); grains cache it and serialise changes to it. Environment variables
+/// are stored only encrypted, in their own column; the configuration document never holds them.
+/// </summary>
+public sealed class MetadataStore(Database database, EnvironmentCipher cipher)
 {
-    public async Task<FunctionRecord?> GetAsync(string account, string name, string version, CancellationToken ct = default)
+    private const string Columns = "name, version, config, tags, code_sha256, environment, layers, last_version";
+
+    /// <summary>Loads a function with all its versions and aliases; null when it does not exist.</summary>
+    public async Task<StoredFunction?> LoadAsync(string account, string name, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);
-        await using var query = connection.Command(
-            "SELECT config, tags, code_sha256 FROM grid_functions WHERE account_id = @a AND name = @n AND version = @v",
-            ("@a", account), ("@n", name), ("@v", version));
-        await using var reader = await query.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) return null;
-        return new FunctionRecord(account, name, version,
-            JsonSerializer.Deserialize(reader.GetString(0), GridJsonContext.Default.FunctionConfiguration)!,
-            JsonSerializer.Deserialize(reader.GetString(1), GridJsonContext.Default.DictionaryStringString)!,
-            reader.GetString(2));
+        FunctionRecord? latest = null;
+        var lastVersion = 0;
+        var versions = new SortedDictionary<int, FunctionRecord>();
+        await using (var query = connection.Command(
+            $"SELECT {Columns} FROM grid_functions WHERE account_id = @a AND name = @n", ("@a", account), ("@n", name)))
+        await using (var reader = await query.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var record = Read(account, reader);
+                if (record.Version == "$LATEST")
+                {
+                    latest = record;
+                    lastVersion = Convert.ToInt32(reader.GetValue(7));
+                }
+                else versions[int.Parse(record.Version)] = record;
+            }
+        }
+        if (latest is null) return null;
+        var aliases = new Dictionary<string, AliasConfiguration>(StringComparer.Ordinal);
+        await using (var query = connection.Command(
+            "SELECT alias, config FROM grid_aliases WHERE account_id = @a AND name = @n", ("@a", account), ("@n", name)))
+        await using (var reader = await query.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                aliases[reader.GetString(0)] = JsonSerializer.Deserialize(reader.GetString(1), GridJsonContext.Default.AliasConfiguration)!;
+            }
+        }
+        return new StoredFunction(latest, versions, aliases, lastVersion);
     }
 
-    /// <summary>Inserts a new version; false when it already exists.</summary>
+    /// <summary>Inserts a new function ($LATEST); false when it already exists.</summary>
     public async Task<bool> InsertAsync(FunctionRecord record, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var insert = connection.Command(
             """
-            INSERT INTO grid_functions (account_id, name, version, config, tags, code_sha256, code_size, revision_id)
-            VALUES (@a, @n, @v, @c, @t, @s, @z, @r) ON CONFLICT (account_id, name, version) DO NOTHING
+            INSERT INTO grid_functions (account_id, name, version, config, tags, code_sha256, code_size, revision_id, environment, layers)
+            VALUES (@a, @n, @v, @c, @t, @s, @z, @r, @e, @l) ON CONFLICT (account_id, name, version) DO NOTHING
             """, Parameters(record));
         return await insert.ExecuteNonQueryAsync(ct) == 1;
     }
@@ -39,31 +66,63 @@ public sealed class MetadataStore(Database database)
         await using var connection = await database.OpenAsync(ct);
         await using var update = connection.Command(
             """
-            UPDATE grid_functions SET config = @c, tags = @t, code_sha256 = @s, code_size = @z, revision_id = @r
+            UPDATE grid_functions SET config = @c, tags = @t, code_sha256 = @s, code_size = @z, revision_id = @r, environment = @e, layers = @l
             WHERE account_id = @a AND name = @n AND version = @v
             """, Parameters(record));
         await update.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Deletes every version of a function; returns the code packages nothing refers to any more.</summary>
-    public async Task<IReadOnlyList<string>> DeleteFunctionAsync(string account, string name, CancellationToken ct = default)
+    /// <summary>Stores a published version and advances the function's version counter, atomically.</summary>
+    public async Task PublishAsync(FunctionRecord version, int number, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var hashes = new List<string>();
-        await using (var query = connection.Command(
-            "SELECT DISTINCT code_sha256 FROM grid_functions WHERE account_id = @a AND name = @n", ("@a", account), ("@n", name)))
+        await using (var insert = connection.Command(
+            """
+            INSERT INTO grid_functions (account_id, name, version, config, tags, code_sha256, code_size, revision_id, environment, layers)
+            VALUES (@a, @n, @v, @c, @t, @s, @z, @r, @e, @l)
+            """, Parameters(version)))
+        {
+            insert.Transaction = tx;
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        await using (var counter = connection.Command(
+            "UPDATE grid_functions SET last_version = @x WHERE account_id = @a AND name = @n AND version = '$LATEST'",
+            ("@x", number), ("@a", version.AccountId), ("@n", version.Name)))
+        {
+            counter.Transaction = tx;
+            await counter.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Deletes one published version; returns the code packages nothing refers to any more.</summary>
+    public Task<IReadOnlyList<string>> DeleteVersionAsync(string account, string name, string version, CancellationToken ct = default) =>
+        DeleteAsync(account, name, version, ct);
+
+    /// <summary>Deletes a function: every version and alias; returns the code packages nothing refers to any more.</summary>
+    public Task<IReadOnlyList<string>> DeleteFunctionAsync(string account, string name, CancellationToken ct = default) =>
+        DeleteAsync(account, name, null, ct);
+
+    private async Task<IReadOnlyList<string>> DeleteAsync(string account, string name, string? version, CancellationToken ct)
+    {
+        var where = "account_id = @a AND name = @n" + (version is null ? "" : " AND version = @v");
+        (string, object?)[] args = [("@a", account), ("@n", name), ("@v", version)];
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var hashes = new HashSet<string>(StringComparer.Ordinal);
+        await using (var query = connection.Command($"SELECT code_sha256, layers FROM grid_functions WHERE {where}", args))
         {
             query.Transaction = tx;
             await using var reader = await query.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) hashes.Add(reader.GetString(0));
+            while (await reader.ReadAsync(ct))
+            {
+                hashes.Add(reader.GetString(0));
+                hashes.UnionWith(SplitLayers(reader.GetString(1)));
+            }
         }
-        await using (var delete = connection.Command(
-            "DELETE FROM grid_functions WHERE account_id = @a AND name = @n", ("@a", account), ("@n", name)))
-        {
-            delete.Transaction = tx;
-            await delete.ExecuteNonQueryAsync(ct);
-        }
+        await Execute(connection, tx, $"DELETE FROM grid_functions WHERE {where}", args, ct);
+        if (version is null) await Execute(connection, tx, "DELETE FROM grid_aliases WHERE account_id = @a AND name = @n", args, ct);
         var orphans = new List<string>();
         foreach (var hash in hashes)
         {
@@ -73,6 +132,26 @@ public sealed class MetadataStore(Database database)
         return orphans;
     }
 
+    public async Task PutAliasAsync(string account, string name, AliasConfiguration alias, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var upsert = connection.Command(
+            """
+            INSERT INTO grid_aliases (account_id, name, alias, config) VALUES (@a, @n, @x, @c)
+            ON CONFLICT (account_id, name, alias) DO UPDATE SET config = excluded.config
+            """, ("@a", account), ("@n", name), ("@x", alias.Name), ("@c", JsonSerializer.Serialize(alias, GridJsonContext.Default.AliasConfiguration)));
+        await upsert.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task DeleteAliasAsync(string account, string name, string alias, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var delete = connection.Command(
+            "DELETE FROM grid_aliases WHERE account_id = @a AND name = @n AND alias = @x", ("@a", account), ("@n", name), ("@x", alias));
+        await delete.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>True while a function version or a live layer version uses the package.</summary>
     public async Task<bool> IsCodeReferencedAsync(string sha256Hex, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);
@@ -87,19 +166,15 @@ public sealed class MetadataStore(Database database)
         await using var connection = await database.OpenAsync(ct);
         await using var query = connection.Command(
             $"""
-            SELECT name, version, config FROM grid_functions
+            SELECT {Columns} FROM grid_functions
             WHERE account_id = @a {(allVersions ? "" : "AND version = '$LATEST'")}
               AND (name > @n OR (name = @n AND version > @v))
             ORDER BY name, version LIMIT @m
             """, ("@a", account), ("@n", after.Name), ("@v", after.Version), ("@m", maxItems + 1));
-        var items = new List<(string Name, string Version, FunctionConfiguration Config)>();
+        var items = new List<FunctionRecord>();
         await using (var reader = await query.ExecuteReaderAsync(ct))
         {
-            while (await reader.ReadAsync(ct))
-            {
-                items.Add((reader.GetString(0), reader.GetString(1),
-                    JsonSerializer.Deserialize(reader.GetString(2), GridJsonContext.Default.FunctionConfiguration)!));
-            }
+            while (await reader.ReadAsync(ct)) items.Add(Read(account, reader));
         }
         string? next = null;
         if (items.Count > maxItems)
@@ -118,6 +193,29 @@ public sealed class MetadataStore(Database database)
         await using var reader = await query.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return (Convert.ToInt64(reader.GetValue(0)), Convert.ToInt64(reader.GetValue(1)));
+    }
+
+    /// <summary>Rewrites every stored environment under the current key (key rotation); returns how many rows changed.</summary>
+    public async Task<int> ReencryptAsync(CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var rows = new List<(string Account, string Name, string Version, string Stored)>();
+        await using (var query = connection.Command("SELECT account_id, name, version, environment FROM grid_functions WHERE environment IS NOT NULL"))
+        await using (var reader = await query.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+        var changed = 0;
+        foreach (var (account, name, version, stored) in rows.Where(r => cipher.NeedsReencryption(r.Stored)))
+        {
+            var context = EnvironmentContext(account, name, version);
+            var fresh = cipher.Encrypt(cipher.Decrypt(stored, context), context);
+            await using var update = connection.Command(
+                "UPDATE grid_functions SET environment = @e WHERE account_id = @a AND name = @n AND version = @v AND environment = @old",
+                ("@e", fresh), ("@a", account), ("@n", name), ("@v", version), ("@old", stored));
+            changed += await update.ExecuteNonQueryAsync(ct);
+        }
+        return changed;
     }
 
     public async Task<string?> GetSettingAsync(string key, CancellationToken ct = default)
@@ -139,20 +237,66 @@ public sealed class MetadataStore(Database database)
         return (await GetSettingAsync(key, ct))!;
     }
 
+    private FunctionRecord Read(string account, DbDataReader reader)
+    {
+        var name = reader.GetString(0);
+        var version = reader.GetString(1);
+        var config = JsonSerializer.Deserialize(reader.GetString(2), GridJsonContext.Default.FunctionConfiguration)!;
+        if (!reader.IsDBNull(5))
+        {
+            var json = cipher.Decrypt(reader.GetString(5), EnvironmentContext(account, name, version));
+            config.Environment = new EnvironmentResponse { Variables = JsonSerializer.Deserialize(json, GridJsonContext.Default.DictionaryStringString)! };
+        }
+        config.Environment ??= new EnvironmentResponse();
+        return new FunctionRecord(account, name, version, config,
+            JsonSerializer.Deserialize(reader.GetString(3), GridJsonContext.Default.DictionaryStringString)!,
+            reader.GetString(4), SplitLayers(reader.GetString(6)));
+    }
+
+    private static string[] SplitLayers(string layers) => layers.Length == 0 ? [] : layers.Split(',');
+
+    private static string EnvironmentContext(string account, string name, string version) => $"{account}/{name}/{version}";
+
+    private static async Task Execute(DbConnection connection, DbTransaction tx, string sql, (string, object?)[] args, CancellationToken ct)
+    {
+        await using var command = connection.Command(sql, args);
+        command.Transaction = tx;
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     private static async Task<bool> IsReferencedAsync(DbConnection connection, DbTransaction? tx, string hash, CancellationToken ct)
     {
-        await using var query = connection.Command("SELECT 1 FROM grid_functions WHERE code_sha256 = @s LIMIT 1", ("@s", hash));
+        await using var query = connection.Command(
+            """
+            SELECT 1 FROM grid_functions WHERE code_sha256 = @s OR layers LIKE @like
+            UNION ALL SELECT 1 FROM grid_layer_versions WHERE code_sha256 = @s AND deleted = 0
+            LIMIT 1
+            """, ("@s", hash), ("@like", "%" + hash + "%"));
         query.Transaction = tx;
         return await query.ExecuteScalarAsync(ct) is not null;
     }
 
-    private static (string, object?)[] Parameters(FunctionRecord r) =>
-    [
-        ("@a", r.AccountId), ("@n", r.Name), ("@v", r.Version),
-        ("@c", JsonSerializer.Serialize(r.Config, GridJsonContext.Default.FunctionConfiguration)),
-        ("@t", JsonSerializer.Serialize(r.Tags, GridJsonContext.Default.DictionaryStringString)),
-        ("@s", r.CodeSha256Hex), ("@z", r.Config.CodeSize), ("@r", r.Config.RevisionId),
-    ];
+    private (string, object?)[] Parameters(FunctionRecord r)
+    {
+        // The document is stored without its variables; they go, encrypted, to their own column.
+        var document = r.Config.Clone();
+        var variables = document.Environment?.Variables;
+        document.Environment = null;
+        string? environment = null;
+        if (variables is { Count: > 0 })
+        {
+            environment = cipher.Encrypt(JsonSerializer.Serialize(variables, GridJsonContext.Default.DictionaryStringString),
+                EnvironmentContext(r.AccountId, r.Name, r.Version));
+        }
+        return
+        [
+            ("@a", r.AccountId), ("@n", r.Name), ("@v", r.Version),
+            ("@c", JsonSerializer.Serialize(document, GridJsonContext.Default.FunctionConfiguration)),
+            ("@t", JsonSerializer.Serialize(r.Tags, GridJsonContext.Default.DictionaryStringString)),
+            ("@s", r.CodeSha256Hex), ("@z", r.Config.CodeSize), ("@r", r.Config.RevisionId),
+            ("@e", environment), ("@l", string.Join(',', r.LayerSha256Hex)),
+        ];
+    }
 
     private static string EncodeMarker(string name, string version) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes(name + "\n" + version));

@@ -108,8 +108,12 @@ public class ClusterNodeFixture : NodeFixture
         Node = await StartNodeAsync("node1");
     }
 
+    /// <summary>The key every node of this cluster encrypts environment variables with (base64 of 32 random bytes).</summary>
+    public string EnvironmentKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     public Task<GridNode> StartNodeAsync(string name) =>
-        GridNode.StartAsync(Path.Combine(Root, name), ConnectionString, Environment);
+        GridNode.StartAsync(Path.Combine(Root, name), ConnectionString,
+            new Dictionary<string, string>(Environment) { ["Grid__EnvironmentKey"] = EnvironmentKey });
 
     private async Task<Credentials> CreateKeyAsync(string account)
     {
