@@ -146,7 +146,7 @@ def main():
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--telemetry", default=None)
     ap.add_argument("--warmup", type=int, default=10, help="seconds of load on each Grid target before measuring")
-    ap.add_argument("--only", default="node,python,provided", help="Grid targets to run")
+    ap.add_argument("--only", default="node,alias,python,provided", help="Grid targets to run (alias: node echo through a weighted alias)")
     ap.add_argument("--node-env", action="append", default=[], help="extra K=V environment for the Grid node (experiments)")
     args = ap.parse_args()
 
@@ -224,6 +224,19 @@ def main():
                 colds.append(invoke_once(f"cold-{label}-{i}"))
             grid[label]["cold_start_ms"] = round(statistics.median(colds), 2)
             grid[label]["warm_invoke_ms_same_client"] = round(statistics.median([invoke_once(f"bench-{label}") for _ in range(20)]), 2)
+        if "alias" in args.only.split(","):
+            # The same node echo through alias "live" (version 1, 20% to version 2): what weighted routing costs.
+            runtime, handler, files = targets["node"]
+            create("bench-alias", runtime, handler, files)
+            fn = f"{base}/bench-alias"
+            signer.call("POST", f"{fn}/versions", b"{}")
+            signer.call("PUT", f"{fn}/configuration", json.dumps({"Environment": {"Variables": {"V": "2"}}}).encode())
+            signer.call("POST", f"{fn}/versions", b"{}")
+            signer.call("POST", f"{fn}/aliases", json.dumps({"Name": "live", "FunctionVersion": "1",
+                                                             "RoutingConfig": {"AdditionalVersionWeights": {"2": 0.2}}}).encode())
+            url = f"{base}/bench-alias/invocations?Qualifier=live"
+            assert signer.call("POST", url, BODY.encode())[0] == 200
+            grid["alias"] = measure(url, signer.headers("POST", url, BODY.encode()), args.duration, args.warmup)
         results["grid"] = grid
 
         # Bare interpreter start of the same handler, for the cold-start target.
@@ -243,6 +256,8 @@ def main():
 
         base_line = results["baseline_echo"]
         ratios = {}
+        if "alias" in grid and "node" in grid:
+            results["alias_vs_unqualified_throughput32"] = round(grid["alias"]["concurrent32"]["rps"] / grid["node"]["concurrent32"]["rps"], 3)
         for label in grid:
             g = grid[label]
             r = {

@@ -12,6 +12,7 @@ public sealed class AliasConfiguration
     [Id(5)] public string RevisionId { get; set; } = "";
 
     /// <summary>The one additional version and its weight, if traffic is split.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public (string Version, double Weight)? Additional =>
         RoutingConfig?.AdditionalVersionWeights is { Count: > 0 } w ? (w.Keys.First(), w.Values.First()) : null;
 }
