@@ -64,7 +64,7 @@ public sealed class ExecutionEnvironment : IAsyncDisposable
         }
         else if (Channel is RuntimeApi.HttpRuntimeChannel)
         {
-            await Task.Yield(); // stock runtimes mark no end of output: let the pump take what is already in the pipe
+            await Logs.WaitDrainedAsync(TimeSpan.FromMilliseconds(50)); // stock runtimes mark no end of output
         }
         var logs = Logs.TakePhase();
         return reply.Kind switch

@@ -17,9 +17,30 @@ public sealed class LogPump
     private int _sentinelsSeen;
     private int _sentinelsTaken;
     private bool _eof;
+    private readonly IntPtr _fd;
+    private volatile bool _processing; // a read returned and its bytes are not appended yet
 
-    public LogPump(Stream output) =>
+    public LogPump(Stream output)
+    {
+        _fd = output is System.IO.Pipes.PipeStream pipe ? pipe.SafePipeHandle.DangerousGetHandle() : IntPtr.Zero;
         new Thread(() => Pump(output)) { IsBackground = true, Name = "grid-logs" }.Start(); // see FrameChannel: pipes block
+    }
+
+    /// <summary>
+    /// For runtimes that mark no end of output (stock Runtime API clients): what the process printed before it sent
+    /// its response is already in the pipe, so wait, at most <paramref name="limit"/>, until the pipe is empty and the
+    /// pump has appended its last read.
+    /// </summary>
+    public async Task WaitDrainedAsync(TimeSpan limit)
+    {
+        if (_fd == IntPtr.Zero) return;
+        var deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds;
+        while (_processing || Native.PipeUnread(_fd) > 0 || _processing)
+        {
+            if (Environment.TickCount64 > deadline || Volatile.Read(ref _eof)) return;
+            await Task.Delay(1);
+        }
+    }
 
     /// <summary>Blocks until the runtime marked the end of the current phase (or its output closed). Reader threads only.</summary>
     public void WaitPhaseEnd()
@@ -69,6 +90,7 @@ public sealed class LogPump
             while (true)
             {
                 var read = output.Read(buffer, carry, buffer.Length - carry);
+                _processing = true;
                 if (read == 0) break;
                 var length = carry + read;
                 var start = 0;
@@ -91,6 +113,7 @@ public sealed class LogPump
                 Append(buffer.AsSpan(start, tailStart - start));
                 buffer.AsSpan(tailStart, keep).CopyTo(buffer);
                 carry = keep;
+                _processing = false;
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
