@@ -14,7 +14,7 @@ public sealed class FrontDoorMiddleware(RequestDelegate next, SigV4Verifier veri
         try
         {
             var path = context.Request.Path.Value ?? "";
-            if (!path.StartsWith(CodeEndpoints.Prefix, StringComparison.Ordinal) && path != "/health")
+            if (!IsOpen(path))
             {
                 var isInvoke = path.EndsWith("/invocations", StringComparison.Ordinal) || path.Contains("/invoke-async", StringComparison.Ordinal);
                 var body = await ReadBodyAsync(context.Request, isInvoke);
@@ -37,6 +37,12 @@ public sealed class FrontDoorMiddleware(RequestDelegate next, SigV4Verifier veri
             await ErrorWriter.WriteAsync(context, Errors.Service("An internal error occurred; the node log has the details."));
         }
     }
+
+    /// <summary>Paths with their own access rule: health, Prometheus scraping, pre-signed code URLs, the dashboard (Basic auth).</summary>
+    private static bool IsOpen(string path) =>
+        path == "/health" || path == Telemetry.TelemetrySetup.MetricsPath
+        || path.StartsWith(CodeEndpoints.Prefix, StringComparison.Ordinal)
+        || path.StartsWith(DashboardAuth.Prefix, StringComparison.Ordinal);
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, bool isInvoke)
     {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Grid.Server.Control;
 using Grid.Server.Execution;
 using Grid.Server.Hosting;
+using Grid.Server.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Grid.Server.Api;
@@ -53,10 +54,11 @@ public static class InvokeEndpoints
 
         var requestId = Guid.NewGuid().ToString();
         var invokedArn = Arns.Function(region, caller.AccountId, name.Name, name.Qualifier);
-        var traceId = TraceId.New();
+        var traceId = GridTracing.LambdaTraceHeader(System.Diagnostics.Activity.Current);
         var invoke = new InvokeRequest(record, requestId, invokedArn, payload, clientContext, traceId, logType == "Tail" && invocationType != "Event");
         var executor = grains.GetGrain<IExecutorGrain>(InvokeRequest.ExecutorKey(record));
         http.Response.Headers["x-amzn-RequestId"] = requestId;
+        http.Response.Headers["X-Amzn-Trace-Id"] = traceId;
 
         if (invocationType == "Event")
         {

@@ -23,6 +23,9 @@ public sealed class EnvironmentFactory(
 
     public int LiveCount => _live.Count;
 
+    /// <summary>Every environment of this node (for the environments gauge).</summary>
+    public ICollection<ExecutionEnvironment> Live => _live.Values;
+
     /// <summary>Starts an environment and waits for its runtime to finish init; the reply says how init went.</summary>
     public async Task<(ExecutionEnvironment Environment, RuntimeReply Init)> StartAsync(FunctionRecord function, string initializationType = "on-demand")
     {
@@ -108,6 +111,7 @@ public sealed class EnvironmentFactory(
                 $"{{\"errorType\":\"Runtime.InitTimeout\",\"errorMessage\":\"Init did not complete within {InitTimeout.TotalSeconds:0} seconds\"}}"), "Runtime.InitTimeout");
         }
         environment.InitDurationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        environment.Initialized = true;
         return (environment, init);
     }
 

@@ -40,6 +40,11 @@ public sealed class ExecutionEnvironment : IAsyncDisposable
     public LogPump Logs { get; }
     public string LogStreamName { get; }
     public double InitDurationMs { get; internal set; }
+
+    /// <summary>starting (init running), idle (warm) or busy (running an invocation): the environments gauge.</summary>
+    public string State => !Initialized ? "starting" : Busy ? "busy" : "idle";
+    internal volatile bool Initialized;
+    private volatile bool Busy;
     public bool HasExited => _disposed != 0 || _process.HasExited;
     public int ProcessId => _process.Id;
 
@@ -48,6 +53,7 @@ public sealed class ExecutionEnvironment : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         using var deadline = new CancellationTokenSource(timeout);
         RuntimeReply reply;
+        Busy = true;
         try
         {
             reply = await Channel.InvokeAsync(invocation, deadline.Token);
@@ -56,6 +62,10 @@ public sealed class ExecutionEnvironment : IAsyncDisposable
         {
             Kill();
             return new InvocationOutcome(OutcomeKind.Timeout, [], Logs.TakePhase(), timeout.TotalMilliseconds, null, "Sandbox.Timedout");
+        }
+        finally
+        {
+            Busy = false;
         }
         var duration = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (reply.Kind == ReplyKind.Exited)

@@ -8,14 +8,16 @@ using Orleans.Concurrency;
 namespace Grid.Server.Execution;
 
 [StatelessWorker(MaxInstancesPerNode, removeIdleWorkers: false)]
-public sealed class ExecutorGrain(EnvironmentFactory factory, InvocationLogStore logStore, IOptions<GridOptions> options,
-    ILogger<ExecutorGrain> logger) : Grain, IExecutorGrain
+[Orleans.Dashboard.NoProfiling] // the hot path: GridMetrics measures invocations, the dashboard's profiler would add a filter per call
+public sealed class ExecutorGrain(EnvironmentFactory factory, InvocationLogStore logStore, GridMetrics metrics, UsageMeter usage,
+    IOptions<GridOptions> options, ILogger<ExecutorGrain> logger) : Grain, IExecutorGrain
 {
     /// <summary>Upper bound of warm instances of one function version on one node (concurrency controls cap below it).</summary>
     public const int MaxInstancesPerNode = 1000;
 
     private ExecutionEnvironment? _environment;
     private DateTime _lastUsed = DateTime.UtcNow;
+    private bool _registered;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -36,6 +38,27 @@ public sealed class ExecutorGrain(EnvironmentFactory factory, InvocationLogStore
     }
 
     async Task<InvokeResult> IExecutorGrain.Invoke(InvokeRequest request)
+    {
+        if (!_registered)
+        {
+            metrics.Register(request.Function);
+            _registered = true;
+        }
+        metrics.Started(request.Function);
+        using var span = GridTracing.Source.StartActivity("invoke " + request.Function.Name);
+        span?.SetTag("faas.invocation_id", request.RequestId);
+        span?.SetTag("faas.version", request.Function.Version);
+        try
+        {
+            return await InvokeAsync(request);
+        }
+        finally
+        {
+            metrics.Ended(request.Function);
+        }
+    }
+
+    private async Task<InvokeResult> InvokeAsync(InvokeRequest request)
     {
         var config = request.Function.Config;
         var log = new StringBuilder(512);
@@ -140,6 +163,8 @@ public sealed class ExecutorGrain(EnvironmentFactory factory, InvocationLogStore
         text.Append('\n');
         var log = text.ToString();
         logStore.Append(request.Function.AccountId, config.FunctionName, request.RequestId, log);
+        metrics.Finished(request.Function, durationMs, initMs, status is null ? null : errorType ?? status);
+        usage.Record(request.Function.AccountId, config.FunctionName, Math.Max(billed, 1), config.MemorySize);
         string? tail = null;
         if (request.TailLogs)
         {

@@ -61,11 +61,29 @@ public sealed class GridOptions
     /// <summary>Earlier keys, still accepted for reading while <c>Grid.Server reencrypt</c> moves values to the current key.</summary>
     public List<string> RetiredEnvironmentKeyFiles { get; set; } = [];
 
+    /// <summary>Metrics (/metrics), traces, OTLP export, the Orleans Dashboard.</summary>
+    public TelemetryOptions Telemetry { get; set; } = new();
+
     public bool IsClusterMode => !string.IsNullOrWhiteSpace(PostgresConnectionString);
 
     public string FullDataDirectory => Path.GetFullPath(DataDirectory.StartsWith('~')
         ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), DataDirectory.TrimStart('~', '/'))
         : DataDirectory);
+}
+
+public sealed class TelemetryOptions
+{
+    /// <summary>Metrics and traces; off only to measure what they cost.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>OTLP collector (e.g. http://otel-collector:4318): metrics, traces and logs are exported there too.</summary>
+    public string? OtlpEndpoint { get; set; }
+
+    /// <summary>"http/protobuf" (port 4318) or "grpc" (port 4317).</summary>
+    [RegularExpression("^(http/protobuf|grpc)$")] public string OtlpProtocol { get; set; } = "http/protobuf";
+
+    /// <summary>The Orleans Dashboard at /dashboard (HTTP Basic auth with an access key id and its secret).</summary>
+    public bool Dashboard { get; set; } = true;
 }
 
 public sealed class AccessKeyOptions

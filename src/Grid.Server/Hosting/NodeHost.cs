@@ -8,6 +8,7 @@ using Grid.Server.Execution;
 using Grid.Server.Execution.RuntimeApi;
 using Grid.Server.Storage;
 using Grid.Server.Telemetry;
+using Orleans.Dashboard;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
@@ -64,6 +65,10 @@ public static class NodeHost
         builder.Services.AddSingleton<IConnectionListenerFactory>(sp => sp.GetRequiredService<RuntimeApiTransport>());
         builder.Services.AddSingleton<InvocationLogStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InvocationLogStore>());
+        builder.Services.AddSingleton<GridMetrics>();
+        builder.Services.AddSingleton<UsageMeter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageMeter>());
+        builder.AddGridTelemetry(options, options.IsClusterMode ? $"{AdvertisedAddress(options)}:{options.SiloPort}" : $"127.0.0.1:{options.SiloPort}");
         builder.Services.AddRouting();
 
         builder.UseOrleans(silo =>
@@ -81,6 +86,8 @@ public static class NodeHost
             {
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
             }
+            if (options.Telemetry.Enabled) silo.AddActivityPropagation();
+            if (options.Telemetry.Dashboard) silo.AddDashboard(d => d.CounterUpdateIntervalMs = 2000);
             silo.Configure<Orleans.Configuration.ClusterOptions>(c =>
             {
                 c.ClusterId = options.ClusterId;
@@ -122,6 +129,8 @@ public static class NodeHost
         app.MapWhen(http => runtimeApi.IsRuntimePort(http.Connection.LocalPort), branch => branch.Run(RuntimeApiHandler.HandleAsync));
         app.UseMiddleware<FrontDoorMiddleware>();
         app.UseRouting();
+        app.MapGridTelemetry(options);
+        if (options.Telemetry.Dashboard) app.MapOrleansDashboard(DashboardAuth.Prefix).AddEndpointFilter<DashboardAuth>();
         FunctionEndpoints.Map(app);
         VersionEndpoints.Map(app);
         AliasEndpoints.Map(app);
@@ -131,6 +140,7 @@ public static class NodeHost
         TagEndpoints.Map(app);
         AccountEndpoints.Map(app);
         CodeEndpoints.Map(app);
+        UsageEndpoints.Map(app);
         app.MapGet("/health", () => Results.Text("ok"));
         app.MapFallback((HttpContext http) => ErrorWriter.WriteAsync(http, Errors.UnknownOperation()));
 

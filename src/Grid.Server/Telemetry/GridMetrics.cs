@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Grid.Server.Execution;
+using Grid.Server.Storage;
+
+namespace Grid.Server.Telemetry;
+
+/// <summary>
+/// Grid's own instruments (meter "Grid"). Prometheus names: grid_invocations_total, grid_invocation_errors_total,
+/// grid_throttles_total, grid_cold_starts_total, grid_invocation_duration_seconds, grid_init_duration_seconds,
+/// grid_concurrent_executions, grid_environments. Labels: account, function, version (+ error_type, state).
+/// The names are a contract: dashboards/ and its tests query them.
+/// </summary>
+public sealed class GridMetrics : IDisposable
+{
+    public const string MeterName = "Grid";
+
+    /// <summary>Histogram buckets in seconds, from a fast warm invoke to Lambda's 15-minute limit.</summary>
+    public static readonly double[] DurationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
+
+    private readonly Meter _meter = new(MeterName);
+    private readonly Counter<long> _invocations;
+    private readonly Counter<long> _errors;
+    private readonly Counter<long> _throttles;
+    private readonly Counter<long> _coldStarts;
+    private readonly Histogram<double> _duration;
+    private readonly Histogram<double> _initDuration;
+    private readonly UpDownCounter<long> _concurrent;
+
+    public GridMetrics(EnvironmentFactory environments)
+    {
+        _invocations = _meter.CreateCounter<long>("grid.invocations", description: "Invocations that ran (sync and async), by function version.");
+        _errors = _meter.CreateCounter<long>("grid.invocation.errors", description: "Invocations that ended in a function error, timeout or crash.");
+        _throttles = _meter.CreateCounter<long>("grid.throttles", description: "Invokes refused with 429 TooManyRequestsException.");
+        _coldStarts = _meter.CreateCounter<long>("grid.cold_starts", description: "Invocations that started a new environment.");
+        _duration = _meter.CreateHistogram<double>("grid.invocation.duration", "s", "Invocation duration (runtime time, without init).");
+        _initDuration = _meter.CreateHistogram<double>("grid.init.duration", "s", "Environment init duration on cold starts.");
+        _concurrent = _meter.CreateUpDownCounter<long>("grid.concurrent_executions", description: "Invocations running now.");
+        _meter.CreateObservableGauge("grid.environments", () => Environments(environments),
+            description: "Environments on this node by state: starting, idle (warm), busy.");
+    }
+
+    /// <summary>Makes a function version's error and throttle series exist at 0, so rates and alerts see them.</summary>
+    public void Register(FunctionRecord f)
+    {
+        var tags = Tags(f);
+        _errors.Add(0, tags);
+        _throttles.Add(0, tags);
+    }
+
+    public void Started(FunctionRecord f) => _concurrent.Add(1, Tags(f));
+
+    public void Ended(FunctionRecord f) => _concurrent.Add(-1, Tags(f));
+
+    public void Finished(FunctionRecord f, double durationMs, double? initMs, string? errorType)
+    {
+        var tags = Tags(f);
+        _invocations.Add(1, tags);
+        _duration.Record(durationMs / 1000, tags);
+        if (initMs is { } init)
+        {
+            _coldStarts.Add(1, tags);
+            _initDuration.Record(init / 1000, tags);
+        }
+        if (errorType is not null)
+        {
+            tags.Add("error_type", errorType);
+            _errors.Add(1, tags);
+        }
+    }
+
+    public void Throttled(string account, string function, string version) =>
+        _throttles.Add(1, new TagList { { "account", account }, { "function", function }, { "version", version } });
+
+    private static TagList Tags(FunctionRecord f) =>
+        new() { { "account", f.AccountId }, { "function", f.Name }, { "version", f.Version } };
+
+    private static IEnumerable<Measurement<int>> Environments(EnvironmentFactory environments) =>
+        environments.Live
+            .GroupBy(e => (e.Function.AccountId, e.Function.Name, e.Function.Version, e.State))
+            .Select(g => new Measurement<int>(g.Count(), new TagList
+            {
+                { "account", g.Key.AccountId }, { "function", g.Key.Name }, { "version", g.Key.Version }, { "state", g.Key.State },
+            }));
+
+    public void Dispose() => _meter.Dispose();
+}
