@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
@@ -38,8 +41,46 @@ public sealed class InvocationLogStore : BackgroundService
         _time = time;
     }
 
-    public void Append(string account, string function, string requestId, string message) =>
-        _queue.Writer.TryWrite((account, function, new LogEvent(_time.GetUtcNow().ToUnixTimeMilliseconds(), requestId, message)));
+    private readonly ConcurrentDictionary<string, ImmutableList<Channel<LogEvent>>> _followers = new(StringComparer.Ordinal);
+
+    public void Append(string account, string function, string requestId, string message)
+    {
+        var e = new LogEvent(_time.GetUtcNow().ToUnixTimeMilliseconds(), requestId, message);
+        _queue.Writer.TryWrite((account, function, e));
+        if (!_followers.IsEmpty && _followers.TryGetValue(account + "/" + function, out var followers))
+        {
+            foreach (var follower in followers) follower.Writer.TryWrite(e);
+        }
+    }
+
+    /// <summary>New events of a function as they are appended on this node, until <paramref name="ct"/> ends.</summary>
+    public async IAsyncEnumerable<LogEvent> FollowAsync(string account, string function, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var key = account + "/" + function;
+        var channel = Channel.CreateBounded<LogEvent>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest });
+        _followers.AddOrUpdate(key, _ => [channel], (_, list) => list.Add(channel));
+        try
+        {
+            while (true)
+            {
+                LogEvent e;
+                try
+                {
+                    e = await channel.Reader.ReadAsync(ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    yield break;
+                }
+                yield return e;
+            }
+        }
+        finally
+        {
+            _followers.AddOrUpdate(key, _ => [], (_, list) => list.Remove(channel));
+            if (_followers.TryGetValue(key, out var left) && left.IsEmpty) _followers.TryRemove(new KeyValuePair<string, ImmutableList<Channel<LogEvent>>>(key, left));
+        }
+    }
 
     /// <summary>Newest-last events of a function, optionally for one request id or since a time (epoch ms).</summary>
     public async Task<List<LogEvent>> ReadAsync(string account, string function, string? requestId, long? since, int limit, CancellationToken ct)
