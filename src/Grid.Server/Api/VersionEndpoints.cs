@@ -34,7 +34,7 @@ public static class VersionEndpoints
         var query = http.Request.Query;
         var versions = await grains.GetGrain<IFunctionGrain>(FunctionCache.Key(caller.AccountId, name)).ListVersions();
         // Sort key keeps $LATEST first, then versions in numeric order.
-        var (page, next) = Paging.Page(versions, v => v.Version == "$LATEST" ? "" : v.Version.PadLeft(10, '0'), query["Marker"],
+        var (page, next) = Paging.Page(versions, v => v.Version == "$LATEST" ? "-" : v.Version.PadLeft(10, '0'), query["Marker"],
             Paging.MaxItems(query["MaxItems"], 10000));
         return ApiContext.Json(new ListVersionsByFunctionResponse { Versions = page, NextMarker = next },
             GridJsonContext.Default.ListVersionsByFunctionResponse);

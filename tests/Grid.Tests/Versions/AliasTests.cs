@@ -104,8 +104,8 @@ public abstract class AliasTests(NodeFixture fixture)
             "--routing-config", "AdditionalVersionWeights={1=0.5}");
 
         // The CLI refuses a negative weight itself; boto3 without validation reaches the server.
-        var unvalidated = await fixture.Boto.RunAsync($$"""
-            name = {{Boto3.Literal(name)}}
+        var unvalidated = await fixture.Boto.RunAsync($$$"""
+            name = {{{Boto3.Literal(name)}}}
             out({"negative": error(unvalidated.create_alias, FunctionName=name, Name="neg", FunctionVersion="1",
                                    RoutingConfig={"AdditionalVersionWeights": {"2": -0.1}}),
                  "above": error(unvalidated.update_alias, FunctionName=name, Name="live",
@@ -173,8 +173,8 @@ public abstract class AliasTests(NodeFixture fixture)
     public async Task Boto3_drives_aliases_and_their_errors()
     {
         var name = await VersionedFunction.CreateWithTwoVersionsAsync(fixture, "boto-alias");
-        var result = await fixture.Boto.RunAsync($$"""
-            name = {{Boto3.Literal(name)}}
+        var result = await fixture.Boto.RunAsync($$$"""
+            name = {{{Boto3.Literal(name)}}}
             created = client.create_alias(FunctionName=name, Name="live", FunctionVersion="1", Description="d",
                                           RoutingConfig={"AdditionalVersionWeights": {"2": 0.3}})
             got = client.get_alias(FunctionName=name, Name="live")

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Grid.Tests.Infrastructure;
@@ -10,8 +11,15 @@ namespace Grid.Tests.Versions;
 /// </summary>
 public static class VersionedFunction
 {
-    /// <summary>A package whose handler returns its marker and what the runtime told it about the invoke.</summary>
-    public static byte[] Code(string marker) => Zips.Create(("app.py", $$"""
+    private static readonly ConcurrentDictionary<string, byte[]> Packages = new();
+
+    /// <summary>
+    /// A package whose handler returns its marker and what the runtime told it about the invoke. The same marker
+    /// always gives the same bytes (a zip records entry times), so tests can compare CodeSha256.
+    /// </summary>
+    public static byte[] Code(string marker) => Packages.GetOrAdd(marker, Build);
+
+    private static byte[] Build(string marker) => Zips.Create(("app.py", $$"""
         import os
         import uuid
 

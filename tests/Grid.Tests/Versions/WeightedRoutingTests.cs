@@ -76,12 +76,12 @@ public sealed class WeightedRoutingTests(EmbeddedNodeFixture fixture) : IClassFi
         Assert.Null(all["counts"]!["1"]);
 
         // The same through boto3 within one process: update, then invoke at once, back and forth.
-        var flips = await fixture.Boto.RunAsync($$"""
+        var flips = await fixture.Boto.RunAsync($$$"""
             seen = []
             for target in ["1", "2", "1", "2", "1"]:
-                client.update_alias(FunctionName={{Boto3.Literal(name)}}, Name="live", FunctionVersion=target,
+                client.update_alias(FunctionName={{{Boto3.Literal(name)}}}, Name="live", FunctionVersion=target,
                                     RoutingConfig={"AdditionalVersionWeights": {}})
-                r = client.invoke(FunctionName={{Boto3.Literal(name)}}, Qualifier="live", Payload=b"{}")
+                r = client.invoke(FunctionName={{{Boto3.Literal(name)}}}, Qualifier="live", Payload=b"{}")
                 seen.append([target, r["ExecutedVersion"], json.loads(r["Payload"].read())["marker"]])
             out(seen)
             """);
