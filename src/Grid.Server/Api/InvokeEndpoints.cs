@@ -18,7 +18,7 @@ public static class InvokeEndpoints
 
     public static void Map(IEndpointRouteBuilder app) => app.MapPost("/2015-03-31/functions/{functionName}/invocations", Invoke);
 
-    private static async Task Invoke(string functionName, HttpContext http, FunctionCache cache, IGrainFactory grains,
+    private static async Task Invoke(string functionName, HttpContext http, FunctionInvoker invoker,
         IOptions<GridOptions> options, ILoggerFactory loggers)
     {
         var caller = http.Caller();
@@ -43,9 +43,7 @@ public static class InvokeEndpoints
         if (payload.Length == 0) payload = "{}"u8.ToArray();
         else EnsureJson(payload);
 
-        var target = await cache.ResolveAsync(caller.AccountId, name.Name, name.Qualifier)
-            ?? throw Errors.FunctionNotFound(Arns.Function(region, caller.AccountId, name.Name, name.Qualifier));
-        var record = target.Pick();
+        var record = (await invoker.ResolveAsync(caller.AccountId, name.Name, name.Qualifier)).Pick();
         if (invocationType == "DryRun")
         {
             http.Response.StatusCode = StatusCodes.Status204NoContent;
@@ -53,10 +51,9 @@ public static class InvokeEndpoints
         }
 
         var requestId = Guid.NewGuid().ToString();
-        var invokedArn = Arns.Function(region, caller.AccountId, name.Name, name.Qualifier);
+        var invokedArn = invoker.InvokedArn(caller.AccountId, name.Name, name.Qualifier);
         var traceId = GridTracing.LambdaTraceHeader(System.Diagnostics.Activity.Current);
         var invoke = new InvokeRequest(record, requestId, invokedArn, payload, clientContext, traceId, logType == "Tail" && invocationType != "Event");
-        var executor = grains.GetGrain<IExecutorGrain>(InvokeRequest.ExecutorKey(record));
         http.Response.Headers["x-amzn-RequestId"] = requestId;
         http.Response.Headers["X-Amzn-Trace-Id"] = traceId;
 
@@ -66,14 +63,14 @@ public static class InvokeEndpoints
             var logger = loggers.CreateLogger("Grid.Invoke");
             _ = Task.Run(async () =>
             {
-                try { await executor.Invoke(invoke); }
+                try { await invoker.InvokeAsync(record, invoke); }
                 catch (Exception e) { logger.LogWarning(e, "Event invocation {RequestId} failed", requestId); }
             });
             http.Response.StatusCode = StatusCodes.Status202Accepted;
             return;
         }
 
-        var result = await executor.Invoke(invoke);
+        var result = await invoker.InvokeAsync(record, invoke);
         var headers = http.Response.Headers;
         headers["X-Amz-Executed-Version"] = result.ExecutedVersion;
         if (result.FunctionError is not null) headers["X-Amz-Function-Error"] = result.FunctionError;

@@ -56,6 +56,7 @@ public static class NodeHost
         builder.Services.AddSingleton<SigV4Verifier>();
         builder.Services.AddSingleton<CodeUrlSigner>();
         builder.Services.AddSingleton<FunctionCache>();
+        builder.Services.AddSingleton<FunctionInvoker>();
         builder.Services.AddSingleton(isolation);
         builder.Services.AddSingleton(sp => new CodeCache(sp.GetRequiredService<ICodeStore>(), Path.Combine(options.FullDataDirectory, "cache", "code")));
         builder.Services.AddSingleton(sp => new LayerCache(sp.GetRequiredService<CodeCache>(), Path.Combine(options.FullDataDirectory, "cache", "opt")));
