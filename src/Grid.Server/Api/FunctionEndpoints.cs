@@ -96,6 +96,8 @@ public static class FunctionEndpoints
             Configuration = record.Config,
             Code = new FunctionCodeLocation { Location = signer.Url(http.Request, record.AccountId, record.CodeSha256Hex, time.GetUtcNow()) },
             Tags = tags.Count > 0 ? tags : null,
+            Concurrency = await grains.GetGrain<IConcurrencyGrain>(record.AccountId).Reserved(record.Name) is { } reserved
+                ? new Concurrency { ReservedConcurrentExecutions = reserved } : null,
         };
         return ApiContext.Json(response, GridJsonContext.Default.GetFunctionResponse);
     }
@@ -208,7 +210,11 @@ public static class FunctionEndpoints
         var region = options.Value.Region;
         var name = FunctionName.Parse(functionName, caller.AccountId, region, http.Request.Query["Qualifier"].ToString().NullIfEmpty(), 140);
         var grain = grains.GetGrain<IFunctionGrain>(FunctionCache.Key(caller.AccountId, name.Name));
-        if (name.Qualifier is null or "$LATEST") await grain.Delete();
+        if (name.Qualifier is null or "$LATEST")
+        {
+            await grain.Delete();
+            await grains.GetGrain<IConcurrencyGrain>(caller.AccountId).SetReserved(name.Name, null);
+        }
         else if (name.Qualifier.All(char.IsAsciiDigit)) await grain.DeleteVersion(name.Qualifier);
         else
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Threading.RateLimiting;
 using Grid.Server.Execution.RuntimeApi;
 using Grid.Server.Hosting;
 using Grid.Server.Storage;
@@ -20,6 +21,7 @@ public sealed class EnvironmentFactory(
     public static readonly TimeSpan InitTimeout = TimeSpan.FromSeconds(10);
     private static readonly string RuntimesDirectory = Path.Combine(AppContext.BaseDirectory, "Execution", "Runtimes");
     private readonly ConcurrentDictionary<string, ExecutionEnvironment> _live = new();
+    private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _scaling = new(StringComparer.Ordinal);
 
     public int LiveCount => _live.Count;
 
@@ -30,6 +32,9 @@ public sealed class EnvironmentFactory(
     public async Task<(ExecutionEnvironment Environment, RuntimeReply Init)> StartAsync(FunctionRecord function, string initializationType = "on-demand")
     {
         var config = function.Config;
+        // Scaling rate: a burst may start at most ScalingRatePer10Seconds new environments of a function per 10 s here.
+        using var lease = Scaling(function.Key).AttemptAcquire();
+        if (!lease.IsAcquired) throw Api.Errors.TooManyRequests("ConcurrentInvocationLimitExceeded");
         var codeDir = await code.GetDirectoryAsync(function.CodeSha256Hex);
         var optDir = await layers.GetOptDirectoryAsync(function.LayerSha256Hex);
         var id = Guid.NewGuid().ToString("N");
@@ -114,6 +119,16 @@ public sealed class EnvironmentFactory(
         environment.Initialized = true;
         return (environment, init);
     }
+
+    private TokenBucketRateLimiter Scaling(string function) => _scaling.GetOrAdd(function, _ =>
+    {
+        var rate = options.Value.ScalingRatePer10Seconds;
+        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = rate, TokensPerPeriod = Math.Max(1, rate / 10), ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0, AutoReplenishment = true,
+        });
+    });
 
     /// <summary>Ends every environment (node shutdown).</summary>
     public async Task StopAllAsync()

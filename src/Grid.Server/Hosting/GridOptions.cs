@@ -52,6 +52,21 @@ public sealed class GridOptions
     /// <summary>Days of invocation logs kept on the node.</summary>
     [Range(1, 3650)] public int LogRetentionDays { get; set; } = 7;
 
+    /// <summary>Async invocation: wait before the first retry of a failed event; the second waits twice as long (Lambda: 1 and 2 minutes).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan AsyncRetryBaseDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Async invocation: how long a node's claim on an event lasts without renewal (renewed every third of it while it runs); a killed node's events are retried by another node after it.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan AsyncLeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Async invocation: how often a node looks for due events (it is woken at once when it queues one itself).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
+    public TimeSpan AsyncPollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Async invocation: events one node runs at the same time.</summary>
+    [Range(1, 10000)] public int AsyncConcurrency { get; set; } = 32;
+
     /// <summary>File holding the base64 AES-256 key that encrypts environment variables at rest (embedded default: data/environment.key).</summary>
     public string? EnvironmentKeyFile { get; set; }
 
@@ -60,6 +75,12 @@ public sealed class GridOptions
 
     /// <summary>Earlier keys, still accepted for reading while <c>Grid.Server reencrypt</c> moves values to the current key.</summary>
     public List<string> RetiredEnvironmentKeyFiles { get; set; } = [];
+
+    /// <summary>Concurrent executions per account across the cluster (Lambda's default quota); 100 always stay unreserved.</summary>
+    [Range(100, 1_000_000)] public int AccountConcurrencyLimit { get; set; } = 1000;
+
+    /// <summary>New environments one function may start on one node per 10 seconds (Lambda scales by 1,000 per 10 s); beyond it, 429.</summary>
+    [Range(1, 1_000_000)] public int ScalingRatePer10Seconds { get; set; } = 1000;
 
     /// <summary>Metrics (/metrics), traces, OTLP export, the Orleans Dashboard.</summary>
     public TelemetryOptions Telemetry { get; set; } = new();

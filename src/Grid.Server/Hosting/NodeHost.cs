@@ -57,6 +57,9 @@ public static class NodeHost
         builder.Services.AddSingleton<CodeUrlSigner>();
         builder.Services.AddSingleton<FunctionCache>();
         builder.Services.AddSingleton<FunctionInvoker>();
+        builder.Services.AddSingleton<ConcurrencyStore>();
+        builder.Services.AddSingleton<ConcurrencyLimiter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConcurrencyLimiter>());
         builder.Services.AddSingleton(isolation);
         builder.Services.AddSingleton(sp => new CodeCache(sp.GetRequiredService<ICodeStore>(), Path.Combine(options.FullDataDirectory, "cache", "code")));
         builder.Services.AddSingleton(sp => new LayerCache(sp.GetRequiredService<CodeCache>(), Path.Combine(options.FullDataDirectory, "cache", "opt")));
@@ -142,6 +145,7 @@ public static class NodeHost
         AccountEndpoints.Map(app);
         CodeEndpoints.Map(app);
         UsageEndpoints.Map(app);
+        ConcurrencyEndpoints.Map(app);
         app.MapGet("/health", () => Results.Text("ok"));
         app.MapFallback((HttpContext http) => ErrorWriter.WriteAsync(http, Errors.UnknownOperation()));
 

@@ -5,6 +5,7 @@ public sealed class GetFunctionResponse
     public FunctionConfiguration Configuration { get; set; } = new();
     public FunctionCodeLocation Code { get; set; } = new();
     public Dictionary<string, string>? Tags { get; set; }
+    public Api.Concurrency? Concurrency { get; set; }
 }
 
 public sealed class FunctionCodeLocation
