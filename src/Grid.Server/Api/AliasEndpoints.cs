@@ -80,11 +80,12 @@ public static partial class AliasEndpoints
     }
 
     private static async Task<IResult> Delete(string functionName, string aliasName, HttpContext http, IGrainFactory grains,
-        FunctionCache cache, IOptions<GridOptions> options)
+        FunctionCache cache, Storage.ConcurrencyStore concurrency, IOptions<GridOptions> options)
     {
         var (account, name) = Function(functionName, http, options);
         CheckName(aliasName);
         await Grain(grains, account, name).DeleteAlias(aliasName);
+        await concurrency.DeleteProvisionedAsync(account, name, aliasName);
         cache.Invalidate(account, name);
         return Results.StatusCode(StatusCodes.Status204NoContent);
     }

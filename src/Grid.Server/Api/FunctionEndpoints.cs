@@ -204,7 +204,8 @@ public static class FunctionEndpoints
     /// Deletes the function, or with a version qualifier that version only. In cluster mode the answer waits out the
     /// other nodes' cache duration, so once it returns no node routes an invoke to what was deleted.
     /// </summary>
-    private static async Task<IResult> Delete(string functionName, HttpContext http, IGrainFactory grains, FunctionCache cache, IOptions<GridOptions> options)
+    private static async Task<IResult> Delete(string functionName, HttpContext http, IGrainFactory grains, FunctionCache cache,
+        ConcurrencyStore concurrency, IOptions<GridOptions> options)
     {
         var caller = http.Caller();
         var region = options.Value.Region;
@@ -214,8 +215,13 @@ public static class FunctionEndpoints
         {
             await grain.Delete();
             await grains.GetGrain<IConcurrencyGrain>(caller.AccountId).SetReserved(name.Name, null);
+            await concurrency.DeleteProvisionedAsync(caller.AccountId, name.Name, null);
         }
-        else if (name.Qualifier.All(char.IsAsciiDigit)) await grain.DeleteVersion(name.Qualifier);
+        else if (name.Qualifier.All(char.IsAsciiDigit))
+        {
+            await grain.DeleteVersion(name.Qualifier);
+            await concurrency.DeleteProvisionedAsync(caller.AccountId, name.Name, name.Qualifier);
+        }
         else
         {
             throw Errors.InvalidParameter($"Deletion of aliases is not supported by DeleteFunction: use DeleteAlias for {Arns.Function(region, caller.AccountId, name.Name, name.Qualifier)}.");

@@ -10,7 +10,6 @@ public sealed class ConcurrencyGrain(ConcurrencyStore store, IOptions<GridOption
     /// <summary>A node's slots lapse when it has not reported for this long (it reports every second).</summary>
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(5);
 
-    private const int MinimumUnreserved = 100;
     private Dictionary<string, int> _reserved = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NodeLease> _nodes = new(StringComparer.Ordinal);
     private DateTimeOffset _grantsFrom;
@@ -67,10 +66,11 @@ public sealed class ConcurrencyGrain(ConcurrencyStore store, IOptions<GridOption
         if (reserved is { } n)
         {
             var others = _reserved.Where(r => r.Key != function).Sum(r => r.Value);
-            if (Limit - others - n < MinimumUnreserved)
+            var minimum = options.Value.MinimumUnreservedConcurrency;
+            if (Limit - others - n < minimum)
             {
                 throw Errors.InvalidParameter(
-                    $"Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{MinimumUnreserved}].");
+                    $"Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{minimum}].");
             }
         }
         await store.SetReservedAsync(this.GetPrimaryKeyString(), function, reserved);

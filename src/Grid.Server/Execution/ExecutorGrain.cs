@@ -10,7 +10,7 @@ namespace Grid.Server.Execution;
 [StatelessWorker(MaxInstancesPerNode, removeIdleWorkers: false)]
 [Orleans.Dashboard.NoProfiling] // the hot path: GridMetrics measures invocations, the dashboard's profiler would add a filter per call
 public sealed class ExecutorGrain(EnvironmentFactory factory, InvocationLogStore logStore, GridMetrics metrics, UsageMeter usage,
-    IOptions<GridOptions> options, ILogger<ExecutorGrain> logger) : Grain, IExecutorGrain
+    ProvisionedRegistry provisioned, IOptions<GridOptions> options, ILogger<ExecutorGrain> logger) : Grain, IExecutorGrain
 {
     /// <summary>Upper bound of warm instances of one function version on one node (concurrency controls cap below it).</summary>
     public const int MaxInstancesPerNode = 1000;
@@ -18,6 +18,7 @@ public sealed class ExecutorGrain(EnvironmentFactory factory, InvocationLogStore
     private ExecutionEnvironment? _environment;
     private DateTime _lastUsed = DateTime.UtcNow;
     private bool _registered;
+    private Storage.FunctionRecord? _provisioned; // set while this activation is one of its node's provisioned environments
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -29,6 +30,8 @@ public sealed class ExecutorGrain(EnvironmentFactory factory, InvocationLogStore
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        if (_provisioned is not null) provisioned.Leave(InvokeRequest.ExecutorKey(_provisioned));
+        _provisioned = null;
         if (_environment is not null)
         {
             logger.LogInformation("Ending environment {Id} of {Function}: {Reason}", _environment.Id, this.GetPrimaryKeyString(), reason);
@@ -180,8 +183,56 @@ public sealed class ExecutorGrain(EnvironmentFactory factory, InvocationLogStore
         _environment = null;
     }
 
+    async Task<bool> IExecutorGrain.Warm(Storage.FunctionRecord function)
+    {
+        if (_provisioned is not null) return false;
+        if (!await StartProvisionedAsync(function)) return false;
+        _provisioned = function;
+        provisioned.Join(InvokeRequest.ExecutorKey(function));
+        _lastUsed = DateTime.UtcNow;
+        return true;
+    }
+
+    /// <summary>Starts (or keeps) the environment ahead of any invocation; its init output goes to the function's log.</summary>
+    private async Task<bool> StartProvisionedAsync(Storage.FunctionRecord function)
+    {
+        if (_environment is { HasExited: false }) return true;
+        await DiscardEnvironmentAsync();
+        try
+        {
+            var (environment, init) = await factory.StartAsync(function, "provisioned-concurrency");
+            var output = environment.Logs.TakePhase();
+            var status = init.Kind == ReplyKind.Ready ? "" : "\tStatus: error";
+            logStore.Append(function.AccountId, function.Name, "init-" + environment.Id,
+                $"{output}INIT_REPORT Init Duration: {environment.InitDurationMs.ToString("0.00", CultureInfo.InvariantCulture)} ms\tPhase: init{status}\n");
+            if (init.Kind != ReplyKind.Ready)
+            {
+                await environment.DisposeAsync();
+                return false;
+            }
+            _environment = environment;
+            return true;
+        }
+        catch (Exception e) when (e is InitFailureException or Api.LambdaException)
+        {
+            logger.LogWarning("Provisioned environment of {Function} did not start: {Message}", function.Key, e.Message);
+            return false;
+        }
+    }
+
     private async Task ReleaseIfIdle(CancellationToken ct)
     {
+        if (_provisioned is not null)
+        {
+            var key = InvokeRequest.ExecutorKey(_provisioned);
+            if (!provisioned.LeaveIfSurplus(key))
+            {
+                // Still wanted: stay warm, and replace an environment that ended (crash, timeout).
+                await StartProvisionedAsync(_provisioned);
+                return;
+            }
+            _provisioned = null; // now an on-demand environment: it idles out like any other
+        }
         if (DateTime.UtcNow - _lastUsed < options.Value.IdleEnvironmentTimeout) return;
         if (_environment is not null)
         {

@@ -11,6 +11,12 @@ public interface IExecutorGrain : IGrainWithStringKey
 {
     [ResponseTimeout("00:16:00")]
     Task<InvokeResult> Invoke(InvokeRequest request);
+
+    /// <summary>
+    /// Provisioned concurrency: makes this activation hold a warm environment (initialization type
+    /// provisioned-concurrency) that does not idle out; false when it already did or init failed.
+    /// </summary>
+    Task<bool> Warm(Storage.FunctionRecord function);
 }
 
 [GenerateSerializer, Immutable]

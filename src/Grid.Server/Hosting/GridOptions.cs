@@ -77,7 +77,10 @@ public sealed class GridOptions
     public List<string> RetiredEnvironmentKeyFiles { get; set; } = [];
 
     /// <summary>Concurrent executions per account across the cluster (Lambda's default quota); 100 always stay unreserved.</summary>
-    [Range(100, 1_000_000)] public int AccountConcurrencyLimit { get; set; } = 1000;
+    [Range(1, 1_000_000)] public int AccountConcurrencyLimit { get; set; } = 1000;
+
+    /// <summary>Concurrency reservations must leave this much of the account limit to unreserved functions (Lambda: 100).</summary>
+    [Range(0, 1_000_000)] public int MinimumUnreservedConcurrency { get; set; } = 100;
 
     /// <summary>New environments one function may start on one node per 10 seconds (Lambda scales by 1,000 per 10 s); beyond it, 429.</summary>
     [Range(1, 1_000_000)] public int ScalingRatePer10Seconds { get; set; } = 1000;

@@ -7,4 +7,8 @@ public static class Timestamps
 {
     public static string Format(DateTimeOffset t) =>
         t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'+0000'", CultureInfo.InvariantCulture);
+
+    /// <summary>Without milliseconds, as provisioned concurrency's LastModified ("2019-11-21T19:32:12+0000").</summary>
+    public static string FormatSeconds(DateTimeOffset t) =>
+        t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'+0000'", CultureInfo.InvariantCulture);
 }
