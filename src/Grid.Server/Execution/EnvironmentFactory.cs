@@ -122,10 +122,12 @@ public sealed class EnvironmentFactory(
 
     private TokenBucketRateLimiter Scaling(string function) => _scaling.GetOrAdd(function, _ =>
     {
+        // Refill evenly: `rate` tokens per 10 s, in steps of at least 100 ms.
         var rate = options.Value.ScalingRatePer10Seconds;
+        var period = TimeSpan.FromMilliseconds(Math.Max(10_000.0 / rate, 100));
         return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
-            TokenLimit = rate, TokensPerPeriod = Math.Max(1, rate / 10), ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            TokenLimit = rate, TokensPerPeriod = Math.Max(1, (int)Math.Round(rate * period.TotalSeconds / 10)), ReplenishmentPeriod = period,
             QueueLimit = 0, AutoReplenishment = true,
         });
     });
