@@ -146,7 +146,8 @@ def main():
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--telemetry", default=None)
     ap.add_argument("--warmup", type=int, default=10, help="seconds of load on each Grid target before measuring")
-    ap.add_argument("--only", default="node,alias,python,provided", help="Grid targets to run (alias: node echo through a weighted alias)")
+    ap.add_argument("--only", default="node,alias,provisioned,python,provided",
+                    help="Grid targets to run (alias: node echo through a weighted alias; provisioned: first-invoke latency with and without provisioned concurrency)")
     ap.add_argument("--node-env", action="append", default=[], help="extra K=V environment for the Grid node (experiments)")
     args = ap.parse_args()
 
@@ -237,6 +238,28 @@ def main():
             url = f"{base}/bench-alias/invocations?Qualifier=live"
             assert signer.call("POST", url, BODY.encode())[0] == 200
             grid["alias"] = measure(url, signer.headers("POST", url, BODY.encode()), args.duration, args.warmup)
+        if "provisioned" in args.only.split(","):
+            # First invoke of a fresh version: cold, versus with provisioned concurrency READY beforehand.
+            runtime, handler, files = targets["node"]
+            first = {}
+            for mode in ("on_demand", "provisioned"):
+                samples = []
+                for i in range(3):
+                    name = f"pc-{mode}-{i}"
+                    create(name, runtime, handler, files)
+                    signer.call("POST", f"{base}/{name}/versions", b"{}")
+                    if mode == "provisioned":
+                        pc = f"http://127.0.0.1:{port}/2019-09-30/functions/{name}/provisioned-concurrency?Qualifier=1"
+                        signer.call("PUT", pc, json.dumps({"ProvisionedConcurrentExecutions": 1}).encode())
+                        deadline = time.time() + 60
+                        while json.loads(signer.call("GET", pc)[1])["Status"] != "READY" and time.time() < deadline:
+                            time.sleep(0.2)
+                    url = f"{base}/{name}/invocations?Qualifier=1"
+                    t = time.perf_counter()
+                    assert signer.call("POST", url, BODY.encode())[0] == 200
+                    samples.append((time.perf_counter() - t) * 1000)
+                first[mode] = round(statistics.median(samples), 2)
+            results["first_invoke_ms"] = first
         results["grid"] = grid
 
         # Bare interpreter start of the same handler, for the cold-start target.

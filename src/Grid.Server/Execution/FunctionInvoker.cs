@@ -14,6 +14,8 @@ namespace Grid.Server.Execution;
 public sealed class FunctionInvoker(FunctionCache cache, IGrainFactory grains, ConcurrencyLimiter limiter, GridMetrics metrics,
     IOptions<GridOptions> options)
 {
+    private readonly bool _enforce = options.Value.EnforceConcurrency;
+
     /// <summary>What invoking the qualifier runs; a Lambda-shaped 404 when the function or qualifier does not exist.</summary>
     public async ValueTask<InvokeTarget> ResolveAsync(string account, string name, string? qualifier) =>
         await cache.ResolveAsync(account, name, qualifier)
@@ -27,8 +29,10 @@ public sealed class FunctionInvoker(FunctionCache cache, IGrainFactory grains, C
     {
         try
         {
+            var executor = grains.GetGrain<IExecutorGrain>(InvokeRequest.ExecutorKey(record));
+            if (!_enforce) return await executor.Invoke(request);
             using var slot = await limiter.EnterAsync(record.AccountId, record.Name);
-            return await grains.GetGrain<IExecutorGrain>(InvokeRequest.ExecutorKey(record)).Invoke(request);
+            return await executor.Invoke(request);
         }
         catch (LambdaException e) when (e.ErrorType == "TooManyRequestsException")
         {

@@ -79,6 +79,9 @@ public sealed class GridOptions
     /// <summary>Concurrent executions per account across the cluster (Lambda's default quota); 100 always stay unreserved.</summary>
     [Range(1, 1_000_000)] public int AccountConcurrencyLimit { get; set; } = 1000;
 
+    /// <summary>Admission control (reserved and account concurrency); off only to measure what it costs.</summary>
+    public bool EnforceConcurrency { get; set; } = true;
+
     /// <summary>Concurrency reservations must leave this much of the account limit to unreserved functions (Lambda: 100).</summary>
     [Range(0, 1_000_000)] public int MinimumUnreservedConcurrency { get; set; } = 100;
 
