@@ -31,8 +31,12 @@ public sealed class FunctionInvoker(FunctionCache cache, IGrainFactory grains, C
         {
             var executor = grains.GetGrain<IExecutorGrain>(InvokeRequest.ExecutorKey(record));
             if (!_enforce) return await executor.Invoke(request);
-            using var slot = await limiter.EnterAsync(record.AccountId, record.Name);
-            return await executor.Invoke(request);
+            ConcurrencyLimiter.Slot slot;
+            using (GridTracing.Source.StartActivity("admission")) // null, and free, unless traces are exported
+            {
+                slot = await limiter.EnterAsync(record.AccountId, record.Name);
+            }
+            using (slot) return await executor.Invoke(request);
         }
         catch (LambdaException e) when (e.ErrorType == "TooManyRequestsException")
         {
