@@ -10,6 +10,9 @@ public sealed class ConcurrencyGrain(ConcurrencyStore store, IOptions<GridOption
     /// <summary>A node's slots lapse when it has not reported for this long (it reports every second).</summary>
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(5);
 
+    /// <summary>Every node reports within a second; a fresh activation waits that long (plus margin) before granting.</summary>
+    public static readonly TimeSpan RecoveryWindow = TimeSpan.FromSeconds(1.2);
+
     private Dictionary<string, int> _reserved = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NodeLease> _nodes = new(StringComparer.Ordinal);
     private DateTimeOffset _grantsFrom;
@@ -27,13 +30,13 @@ public sealed class ConcurrencyGrain(ConcurrencyStore store, IOptions<GridOption
         _reserved = await store.ReservedAsync(this.GetPrimaryKeyString(), cancellationToken);
         // After a restart (say the node hosting this grain died) nodes still hold slots this activation has not
         // heard of: grant nothing until every live node has reported once.
-        _grantsFrom = time.GetUtcNow() + TimeSpan.FromSeconds(1.5);
+        _grantsFrom = time.GetUtcNow() + RecoveryWindow;
     }
 
     Task<int> IConcurrencyGrain.Acquire(string node, string function, int want)
     {
         var now = time.GetUtcNow();
-        if (now < _grantsFrom) return Task.FromResult(0);
+        if (now < _grantsFrom) return Task.FromResult(IConcurrencyGrain.Recovering);
         Expire(now);
         var lease = Lease(node, now);
         int available;

@@ -7,7 +7,12 @@ namespace Grid.Server.Control;
 /// </summary>
 public interface IConcurrencyGrain : IGrainWithStringKey
 {
-    /// <summary>Up to <paramref name="want"/> more slots of <paramref name="function"/> for <paramref name="node"/>; 0 means throttle.</summary>
+    public const int Recovering = -1;
+
+    /// <summary>
+    /// Up to <paramref name="want"/> more slots of <paramref name="function"/> for <paramref name="node"/>; 0 means throttle,
+    /// <see cref="Recovering"/> means ask again shortly (the grain has just activated and is learning what nodes hold).
+    /// </summary>
     Task<int> Acquire(string node, string function, int want);
 
     /// <summary>The slots <paramref name="node"/> holds now (replaces what it reported before) and renews its lease.</summary>

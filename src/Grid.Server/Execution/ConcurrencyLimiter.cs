@@ -43,6 +43,12 @@ public sealed class ConcurrencyLimiter(IGrainFactory grains, ILocalSiloDetails s
                 int want;
                 lock (slots) want = Math.Clamp(slots.InUse, 1, 64);
                 granted = await grains.GetGrain<IConcurrencyGrain>(account).Acquire(Node, function, want);
+                if (granted == IConcurrencyGrain.Recovering)
+                {
+                    // The account's grain has just (re)activated: it grants once every node has reported.
+                    await Task.Delay(100);
+                    continue;
+                }
                 lock (slots)
                 {
                     slots.Held += granted;
