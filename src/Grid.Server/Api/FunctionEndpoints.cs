@@ -74,7 +74,7 @@ public static class FunctionEndpoints
             Architectures = request.Architectures ?? ["x86_64"],
             EphemeralStorage = request.EphemeralStorage ?? new EphemeralStorage(),
             LoggingConfig = new LoggingConfig { LogFormat = request.LoggingConfig?.LogFormat ?? "Text", LogGroup = request.LoggingConfig?.LogGroup ?? $"/aws/lambda/{name}" },
-            DeadLetterConfig = request.DeadLetterConfig,
+            DeadLetterConfig = DeadLetter(request.DeadLetterConfig),
             KMSKeyArn = request.KMSKeyArn,
             Layers = layers.References.Count > 0 ? layers.References : null,
         };
@@ -261,10 +261,22 @@ public static class FunctionEndpoints
             c.Environment = new EnvironmentResponse { Variables = r.Environment.Variables ?? [] };
         }
         if (r.TracingConfig is not null) c.TracingConfig = r.TracingConfig;
-        if (r.DeadLetterConfig is not null) c.DeadLetterConfig = r.DeadLetterConfig.TargetArn is null ? null : r.DeadLetterConfig;
+        if (r.DeadLetterConfig is not null) c.DeadLetterConfig = r.DeadLetterConfig.TargetArn is null ? null : DeadLetter(r.DeadLetterConfig);
         if (r.KMSKeyArn is not null) c.KMSKeyArn = r.KMSKeyArn.Length == 0 ? null : r.KMSKeyArn;
         if (r.LoggingConfig is not null) c.LoggingConfig = r.LoggingConfig;
         return c;
+    }
+
+    /// <summary>Dead letters go to another function (async events of it); Grid has no SQS or SNS.</summary>
+    private static DeadLetterConfig? DeadLetter(DeadLetterConfig? config)
+    {
+        if (config?.TargetArn is not { } arn) return config;
+        if (!System.Text.RegularExpressions.Regex.IsMatch(arn, @"^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?$"))
+        {
+            throw Errors.InvalidParameter(
+                $"The dead-letter target {arn} is not supported: Grid delivers dead letters to a Lambda function (arn:aws:lambda:<region>:<account>:function:<name>); SQS and SNS targets are not available.");
+        }
+        return config;
     }
 
     private static CodePackage Package(byte[]? zip, string? s3Bucket, string? imageUri)

@@ -16,7 +16,30 @@ public static class InvokeEndpoints
 {
     private const int MaxClientContextBytes = 3583;
 
-    public static void Map(IEndpointRouteBuilder app) => app.MapPost("/2015-03-31/functions/{functionName}/invocations", Invoke);
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/2015-03-31/functions/{functionName}/invocations", Invoke);
+        app.MapPost("/2014-11-13/functions/{functionName}/invoke-async", InvokeAsyncLegacy);
+    }
+
+    /// <summary>InvokeAsync (deprecated): the body is the event, queued like an Event invoke; 202 <c>{"Status":202}</c>.</summary>
+    private static async Task InvokeAsyncLegacy(string functionName, HttpContext http, FunctionInvoker invoker,
+        Async.AsyncEventQueue queue, IOptions<GridOptions> options)
+    {
+        var caller = http.Caller();
+        var name = FunctionName.Parse(functionName, caller.AccountId, options.Value.Region, null);
+        var payload = http.Body();
+        if (payload.Length == 0) payload = "{}"u8.ToArray();
+        else EnsureJson(payload);
+        await invoker.ResolveAsync(caller.AccountId, name.Name, name.Qualifier);
+        Async.AsyncEventQueue.CheckPayloadSize(payload.Length);
+        var requestId = Guid.NewGuid().ToString();
+        await queue.EnqueueAsync(new Async.NewAsyncEvent(requestId, caller.AccountId, name.Name, name.Qualifier, payload), http.RequestAborted);
+        http.Response.Headers["x-amzn-RequestId"] = requestId;
+        http.Response.StatusCode = StatusCodes.Status202Accepted;
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync("""{"Status":202}""");
+    }
 
     private static async Task Invoke(string functionName, HttpContext http, FunctionInvoker invoker,
         IOptions<GridOptions> options, ILoggerFactory loggers)
@@ -59,13 +82,10 @@ public static class InvokeEndpoints
 
         if (invocationType == "Event")
         {
-            // Until durable async invocation lands, Event invokes run in the background on this node.
-            var logger = loggers.CreateLogger("Grid.Invoke");
-            _ = Task.Run(async () =>
-            {
-                try { await invoker.InvokeAsync(record, invoke); }
-                catch (Exception e) { logger.LogWarning(e, "Event invocation {RequestId} failed", requestId); }
-            });
+            // Durable: the 202 is sent once the event is stored; a node's AsyncDispatcher runs it at least once.
+            Async.AsyncEventQueue.CheckPayloadSize(payload.Length);
+            await http.RequestServices.GetRequiredService<Async.AsyncEventQueue>().EnqueueAsync(
+                new Async.NewAsyncEvent(requestId, caller.AccountId, name.Name, name.Qualifier, payload, clientContext), http.RequestAborted);
             http.Response.StatusCode = StatusCodes.Status202Accepted;
             return;
         }

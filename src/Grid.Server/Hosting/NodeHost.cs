@@ -60,6 +60,8 @@ public static class NodeHost
         builder.Services.AddSingleton<ConcurrencyStore>();
         builder.Services.AddSingleton<ConcurrencyLimiter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConcurrencyLimiter>());
+        builder.Services.AddSingleton<ProvisionedRegistry>();
+        builder.Services.AddHostedService<ProvisionedConcurrencyKeeper>();
         builder.Services.AddSingleton(isolation);
         builder.Services.AddSingleton(sp => new CodeCache(sp.GetRequiredService<ICodeStore>(), Path.Combine(options.FullDataDirectory, "cache", "code")));
         builder.Services.AddSingleton(sp => new LayerCache(sp.GetRequiredService<CodeCache>(), Path.Combine(options.FullDataDirectory, "cache", "opt")));
@@ -72,6 +74,8 @@ public static class NodeHost
         builder.Services.AddSingleton<GridMetrics>();
         builder.Services.AddSingleton<UsageMeter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageMeter>());
+        // Durable asynchronous invocation (Async/): the queue, event invoke configs, and this node's dispatcher.
+        builder.Services.AddSingleton<Async.AsyncEventQueue>().AddSingleton<Async.EventInvokeConfigStore>().AddHostedService<Async.AsyncDispatcher>();
         builder.AddGridTelemetry(options, options.IsClusterMode ? $"{AdvertisedAddress(options)}:{options.SiloPort}" : $"127.0.0.1:{options.SiloPort}");
         builder.Services.AddRouting();
 
@@ -140,12 +144,14 @@ public static class NodeHost
         AliasEndpoints.Map(app);
         LayerEndpoints.Map(app);
         InvokeEndpoints.Map(app);
+        EventInvokeConfigEndpoints.Map(app);
         LogEndpoints.Map(app);
         TagEndpoints.Map(app);
         AccountEndpoints.Map(app);
         CodeEndpoints.Map(app);
         UsageEndpoints.Map(app);
         ConcurrencyEndpoints.Map(app);
+        ProvisionedConcurrencyEndpoints.Map(app);
         app.MapGet("/health", () => Results.Text("ok"));
         app.MapFallback((HttpContext http) => ErrorWriter.WriteAsync(http, Errors.UnknownOperation()));
 

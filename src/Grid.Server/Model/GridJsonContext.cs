@@ -25,4 +25,7 @@ namespace Grid.Server.Model;
 [JsonSerializable(typeof(ListLayersResponse))]
 [JsonSerializable(typeof(ListLayerVersionsResponse))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(FunctionEventInvokeConfig))]
+[JsonSerializable(typeof(EventInvokeConfigRequest))]
+[JsonSerializable(typeof(ListFunctionEventInvokeConfigsResponse))]
 public sealed partial class GridJsonContext : JsonSerializerContext;

@@ -123,6 +123,9 @@ public sealed class MetadataStore(Database database, EnvironmentCipher cipher)
         }
         await Execute(connection, tx, $"DELETE FROM grid_functions WHERE {where}", args, ct);
         if (version is null) await Execute(connection, tx, "DELETE FROM grid_aliases WHERE account_id = @a AND name = @n", args, ct);
+        // Settings that hang off the function or version go with it (a function created again under the name starts clean).
+        await Execute(connection, tx, "DELETE FROM grid_event_invoke_configs WHERE account_id = @a AND name = @n"
+            + (version is null ? "" : " AND qualifier = @v"), args, ct);
         var orphans = new List<string>();
         foreach (var hash in hashes)
         {
@@ -146,9 +149,11 @@ public sealed class MetadataStore(Database database, EnvironmentCipher cipher)
     public async Task DeleteAliasAsync(string account, string name, string alias, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);
-        await using var delete = connection.Command(
-            "DELETE FROM grid_aliases WHERE account_id = @a AND name = @n AND alias = @x", ("@a", account), ("@n", name), ("@x", alias));
-        await delete.ExecuteNonQueryAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        (string, object?)[] args = [("@a", account), ("@n", name), ("@x", alias)];
+        await Execute(connection, tx, "DELETE FROM grid_aliases WHERE account_id = @a AND name = @n AND alias = @x", args, ct);
+        await Execute(connection, tx, "DELETE FROM grid_event_invoke_configs WHERE account_id = @a AND name = @n AND qualifier = @x", args, ct);
+        await tx.CommitAsync(ct);
     }
 
     /// <summary>True while a function version or a live layer version uses the package.</summary>

@@ -9,6 +9,9 @@ namespace Grid.Server.Telemetry;
 /// Grid's own instruments (meter "Grid"). Prometheus names: grid_invocations_total, grid_invocation_errors_total,
 /// grid_throttles_total, grid_cold_starts_total, grid_invocation_duration_seconds, grid_init_duration_seconds,
 /// grid_concurrent_executions, grid_environments. Labels: account, function, version (+ error_type, state).
+/// Async invocation: grid_async_queue_depth (events queued or running, cluster-wide, as this node last counted them),
+/// grid_async_event_age_seconds (enqueue to the start of each attempt) and grid_async_dropped_total (events given up
+/// or dropped, by reason); labels account, function (+ reason).
 /// The names are a contract: dashboards/ and its tests query them.
 /// </summary>
 public sealed class GridMetrics : IDisposable
@@ -38,6 +41,7 @@ public sealed class GridMetrics : IDisposable
         _concurrent = _meter.CreateUpDownCounter<long>("grid.concurrent_executions", description: "Invocations running now.");
         _meter.CreateObservableGauge("grid.environments", () => Environments(environments),
             description: "Environments on this node by state: starting, idle (warm), busy.");
+        CreateAsyncInstruments();
     }
 
     /// <summary>Makes a function version's error and throttle series exist at 0, so rates and alerts see them.</summary>
@@ -82,6 +86,29 @@ public sealed class GridMetrics : IDisposable
             {
                 { "account", g.Key.AccountId }, { "function", g.Key.Name }, { "version", g.Key.Version }, { "state", g.Key.State },
             }));
+
+    // Async invocation (Async/AsyncDispatcher.cs); created in the constructor by CreateAsyncInstruments.
+    private Histogram<double> _asyncEventAge = null!;
+    private Counter<long> _asyncDropped = null!;
+    private long _asyncQueueDepth;
+
+    /// <summary>Set by the dispatcher's periodic count; the gauge reads it, so a scrape costs no query.</summary>
+    public long AsyncQueueDepth { get => Interlocked.Read(ref _asyncQueueDepth); set => Interlocked.Exchange(ref _asyncQueueDepth, value); }
+
+    public void AsyncEventStarted(string account, string function, double ageSeconds) =>
+        _asyncEventAge.Record(ageSeconds, new TagList { { "account", account }, { "function", function } });
+
+    public void AsyncDropped(string account, string function, string reason) =>
+        _asyncDropped.Add(1, new TagList { { "account", account }, { "function", function }, { "reason", reason } });
+
+    private void CreateAsyncInstruments()
+    {
+        _meter.CreateObservableGauge("grid.async.queue_depth", () => AsyncQueueDepth,
+            description: "Async events queued or running, cluster-wide (this node's last count).");
+        _asyncDropped = _meter.CreateCounter<long>("grid.async.dropped",
+            description: "Async events given up (retries exhausted, too old) or dropped (function deleted), by reason.");
+        _asyncEventAge = _meter.CreateHistogram<double>("grid.async.event_age", "s", "Time from enqueue to the start of each attempt.");
+    }
 
     public void Dispose() => _meter.Dispose();
 }
