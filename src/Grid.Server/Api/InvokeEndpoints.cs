@@ -42,7 +42,7 @@ public static class InvokeEndpoints
     }
 
     private static async Task Invoke(string functionName, HttpContext http, FunctionInvoker invoker,
-        IOptions<GridOptions> options, ILoggerFactory loggers)
+        IOptions<GridOptions> options)
     {
         var caller = http.Caller();
         var region = options.Value.Region;
