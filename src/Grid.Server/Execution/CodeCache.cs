@@ -30,17 +30,11 @@ public sealed class CodeCache(ICodeStore store, string directory)
             {
                 throw new InvalidOperationException($"Code package {sha256Hex} failed its SHA-256 check.");
             }
-            var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-            CodePackage.Extract(zip, temp);
-            try
+            return await DirectoryPublisher.PublishAsync(path, temp =>
             {
-                Directory.Move(temp, path);
-            }
-            catch (IOException) when (Directory.Exists(path))
-            {
-                Directory.Delete(temp, recursive: true);
-            }
-            return path;
+                CodePackage.Extract(zip, temp);
+                return Task.CompletedTask;
+            });
         }
         finally
         {

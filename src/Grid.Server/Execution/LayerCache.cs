@@ -27,18 +27,11 @@ public sealed class LayerCache(CodeCache code, string directory)
     {
         try
         {
-            var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-            Directory.CreateDirectory(temp);
-            foreach (var layer in layers) Merge(await code.GetDirectoryAsync(layer), temp);
-            try
+            return await DirectoryPublisher.PublishAsync(path, async temp =>
             {
-                Directory.Move(temp, path);
-            }
-            catch (IOException) when (Directory.Exists(path))
-            {
-                Directory.Delete(temp, recursive: true);
-            }
-            return path;
+                Directory.CreateDirectory(temp);
+                foreach (var layer in layers) Merge(await code.GetDirectoryAsync(layer), temp);
+            });
         }
         finally
         {
