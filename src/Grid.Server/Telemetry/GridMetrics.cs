@@ -21,6 +21,9 @@ public sealed class GridMetrics : IDisposable
     /// <summary>Histogram buckets in seconds, from a fast warm invoke to Lambda's 15-minute limit.</summary>
     public static readonly double[] DurationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
 
+    /// <summary>Async event age in seconds: from an immediate start to Lambda's 6-hour maximum event age.</summary>
+    public static readonly double[] EventAgeBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 1800, 3600, 10800, 21600];
+
     private readonly Meter _meter = new(MeterName);
     private readonly Counter<long> _invocations;
     private readonly Counter<long> _errors;

@@ -35,6 +35,7 @@ public static class TelemetrySetup
                     .AddAspNetCoreInstrumentation()
                     .AddView("grid.invocation.duration", new ExplicitBucketHistogramConfiguration { Boundaries = GridMetrics.DurationBuckets })
                     .AddView("grid.init.duration", new ExplicitBucketHistogramConfiguration { Boundaries = GridMetrics.DurationBuckets })
+                    .AddView("grid.async.event_age", new ExplicitBucketHistogramConfiguration { Boundaries = GridMetrics.EventAgeBuckets })
                     .AddPrometheusExporter();
                 if (otlp is not null) m.AddOtlpExporter(o => Configure(o, otlp, protocol, "v1/metrics"));
             });

@@ -21,6 +21,7 @@ public sealed class DashboardFileTests
         var dashboards = DashboardFiles.LoadDashboards();
         Assert.Contains(dashboards, d => d.File == "cluster-overview.json");
         Assert.Contains(dashboards, d => d.File == "function.json");
+        Assert.Contains(dashboards, d => d.File == "triggers-and-queues.json");
 
         var uids = new HashSet<string>();
         foreach (var (file, json) in dashboards)
@@ -74,12 +75,23 @@ public sealed class DashboardFileTests
             }
         }
 
-        // Links between the dashboards point at uids that exist.
+        // Links between the dashboards point at uids that exist, and each dashboard's header links to every other one.
         foreach (var (file, json) in dashboards)
         {
             foreach (Match link in Regex.Matches(json.ToJsonString(), "/d/([A-Za-z0-9_-]+)/"))
             {
                 Assert.True(uids.Contains(link.Groups[1].Value), $"{file}: link to unknown dashboard uid {link.Groups[1].Value}");
+            }
+            var header = (json["links"]?.AsArray() ?? []).Select(l => Regex.Match((string?)l!["url"] ?? "", "^/d/([A-Za-z0-9_-]+)/").Groups[1].Value);
+            Assert.Equal(uids.Where(u => u != (string?)json["uid"]).Order(), header.Where(u => u.Length > 0).Order());
+        }
+
+        // Streams do not exist yet: no dashboard queries stream or event-source metrics.
+        foreach (var (file, json) in dashboards)
+        {
+            foreach (var (where, expr) in DashboardFiles.Queries(file, json))
+            {
+                Assert.DoesNotMatch(@"grid_(stream|event_source|esm)", expr);
             }
         }
 
@@ -155,7 +167,8 @@ public sealed class DashboardLiveTests(DashboardFixture fixture) : IClassFixture
         Assert.True(missing.Count == 0, "not exported by the node:\n" + string.Join('\n', missing.Distinct()));
         // The Grid contract is covered: every family of Grid's own meter is on a dashboard or in an alert.
         foreach (var family in new[] { "grid_invocations_total", "grid_invocation_errors_total", "grid_throttles_total", "grid_cold_starts_total",
-                     "grid_invocation_duration_seconds_bucket", "grid_init_duration_seconds_bucket", "grid_concurrent_executions", "grid_environments" })
+                     "grid_invocation_duration_seconds_bucket", "grid_init_duration_seconds_bucket", "grid_concurrent_executions", "grid_environments",
+                     "grid_async_queue_depth", "grid_async_event_age_seconds_bucket", "grid_async_event_age_seconds_count", "grid_async_dropped_total" })
         {
             Assert.Contains(family, used);
         }
@@ -268,7 +281,9 @@ public sealed class DashboardLiveTests(DashboardFixture fixture) : IClassFixture
 /// <summary>
 /// An embedded node with one python function invoked in two rounds (a success and a ValueError each, a scrape
 /// apart, so rates are above zero), a second one with reserved concurrency 0 whose invoke is throttled, and a real
-/// Prometheus scraping the node every second with the shipped configuration.
+/// Prometheus scraping the node every second with the shipped configuration. Then asynchronous invocation: the first
+/// function (no retries) runs a success and a ValueError event, which is given up (retries_exhausted); an event for the
+/// throttled function stays queued and is retried with backoff (queue depth at least 1, throttles feeding retries).
 /// </summary>
 public sealed class DashboardFixture : InvokeFixture
 {
@@ -311,11 +326,47 @@ public sealed class DashboardFixture : InvokeFixture
             Assert.Equal("Unhandled", failed.FunctionError);
             await Prometheus.WaitForScrapesAsync(2);
         }
+
+        await Cli.OkAsync("lambda", "put-function-event-invoke-config", "--function-name", Function, "--maximum-retry-attempts", "0");
+        foreach (var (name, payload) in new[] { (Function, """{"fail": false}"""), (Function, """{"fail": true}"""), (Throttled, "{}") })
+        {
+            Assert.Equal(202, (await Cli.InvokeAsync(name, payload, "--invocation-type", "Event")).StatusCode);
+        }
+        await WaitForAsyncMetricsAsync();
+        await Prometheus.WaitForScrapesAsync(2);
         End = Now();
 
         using var http = new HttpClient();
         var text = await http.GetStringAsync(Node.Endpoint + "/metrics");
         Exposition = PromQl.ParseExposition(text);
+    }
+
+    /// <summary>
+    /// Polls the node's /metrics until the async events have been started (event age counted for both functions), the
+    /// failed one given up, and the dispatcher's periodic count (every 5 s) has published the throttled event as queued.
+    /// </summary>
+    private async Task WaitForAsyncMetricsAsync()
+    {
+        using var http = new HttpClient();
+        var deadline = Stopwatch.StartNew();
+        var text = "";
+        while (true)
+        {
+            text = await http.GetStringAsync(Node.Endpoint + "/metrics");
+            if (PromQl.SampleValue(text, "grid_async_event_age_seconds_count", $"function=\"{Function}\"") >= 2
+                && PromQl.SampleValue(text, "grid_async_event_age_seconds_count", $"function=\"{Throttled}\"") >= 1
+                && PromQl.SampleValue(text, "grid_async_dropped_total", $"function=\"{Function}\"", "reason=\"retries_exhausted\"") >= 1
+                && PromQl.SampleValue(text, "grid_async_queue_depth") >= 1)
+            {
+                return;
+            }
+            if (deadline.Elapsed > TimeSpan.FromSeconds(90))
+            {
+                throw new TimeoutException("async metrics did not appear on /metrics:\n" +
+                    string.Join('\n', text.Split('\n').Where(l => l.StartsWith("grid_async_", StringComparison.Ordinal) && !l.Contains("_bucket"))));
+            }
+            await Task.Delay(250);
+        }
     }
 
     public override async Task DisposeAsync()
@@ -575,6 +626,23 @@ public static partial class PromQl
     public static IEnumerable<string> GroupingLabels(string expr) =>
         Grouping().Matches(StringLiteral().Replace(expr, "\"\""))
             .SelectMany(m => m.Value[(m.Value.IndexOf('(') + 1)..^1].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+
+    /// <summary>
+    /// The sum of the samples named <paramref name="name"/> whose labels contain every one of <paramref name="labels"/>
+    /// (e.g. <c>function="f"</c>) in Prometheus text; null when there is none.
+    /// </summary>
+    public static double? SampleValue(string text, string name, params string[] labels)
+    {
+        double? sum = null;
+        foreach (var line in text.Split('\n'))
+        {
+            var sample = Sample().Match(line);
+            if (!sample.Success || sample.Groups[1].Value != name || !labels.All(l => sample.Groups[2].Value.Contains(l, StringComparison.Ordinal))) continue;
+            var value = line[(sample.Groups[2].Success ? line.LastIndexOf('}') + 1 : name.Length)..].Trim().Split(' ')[0];
+            sum = (sum ?? 0) + double.Parse(value, CultureInfo.InvariantCulture);
+        }
+        return sum;
+    }
 
     /// <summary>Prometheus text format: sample name to the label names seen on it.</summary>
     public static Dictionary<string, HashSet<string>> ParseExposition(string text)
