@@ -7,10 +7,10 @@ namespace Grid.Server.Control;
 
 public sealed class ConcurrencyGrain(ConcurrencyStore store, IOptions<GridOptions> options, TimeProvider time) : Grain, IConcurrencyGrain
 {
-    /// <summary>A node's slots lapse when it has not reported for this long (it reports every second).</summary>
+    /// <summary>A node's slots lapse when it has not reported for this long (it reports every 250 ms).</summary>
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(5);
 
-    /// <summary>Every node reports within a second; a fresh activation waits that long (plus margin) before granting.</summary>
+    /// <summary>Every node reports every 250 ms; a fresh activation waits several intervals (margin for a loaded node) before granting.</summary>
     public static readonly TimeSpan RecoveryWindow = TimeSpan.FromSeconds(1.2);
 
     private Dictionary<string, int> _reserved = new(StringComparer.Ordinal);

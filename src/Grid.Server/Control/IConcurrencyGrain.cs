@@ -3,7 +3,7 @@ namespace Grid.Server.Control;
 /// <summary>
 /// An account's concurrency, cluster-wide (key: account id): the account limit, each function's reservation, and the
 /// slots every node holds. Nodes admit invocations from slots they hold (no call per invoke); they ask here only to
-/// grow, report their holdings every second (a lease), and a node that stops reporting loses its slots.
+/// grow, report their holdings every 250 ms (a lease), and a node that stops reporting loses its slots.
 /// </summary>
 public interface IConcurrencyGrain : IGrainWithStringKey
 {

@@ -7,12 +7,13 @@ namespace Grid.Server.Execution;
 /// <summary>
 /// Admission on this node: an invocation runs only on a concurrency slot the node holds from its account's
 /// <see cref="IConcurrencyGrain"/>. Entering a held slot is a lock and two integer compares; the grain is called only
-/// to grow a function's slots (doubling), and once a second the node reports what it holds (renewing its lease) after
-/// giving back slots it did not use in the last second, so other nodes can have them.
+/// to grow a function's slots (doubling), and four times a second the node reports what it holds (renewing its lease)
+/// after giving back slots it did not use since the last report, so other nodes can have them.
 /// </summary>
 public sealed class ConcurrencyLimiter(IGrainFactory grains, ILocalSiloDetails silo, ILogger<ConcurrencyLimiter> logger) : BackgroundService
 {
-    public static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(1);
+    /// <summary>How often a node reports (and gives back unused slots): short, so slots a burst left on one node soon serve others.</summary>
+    public static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly ConcurrentDictionary<(string Account, string Function), Slots> _functions = new();
     // Growing and reporting an account's slots never overlap: a report must not overwrite a grant it did not include.
