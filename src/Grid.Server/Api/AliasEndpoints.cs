@@ -93,7 +93,7 @@ public static partial class AliasEndpoints
     private static (string Account, string Name) Function(string functionName, HttpContext http, IOptions<GridOptions> options)
     {
         var account = http.Caller().AccountId;
-        return (account, FunctionName.Parse(functionName, account, options.Value.Region, null, 140, allowQualifier: false).Name);
+        return (account, FunctionName.Unqualified(functionName, account, options.Value.Region));
     }
 
     private static IFunctionGrain Grain(IGrainFactory grains, string account, string name) =>

@@ -46,7 +46,7 @@ public static class ConcurrencyEndpoints
         IOptions<GridOptions> options)
     {
         var account = http.Caller().AccountId;
-        var name = FunctionName.Parse(functionName, account, options.Value.Region, null, 140, allowQualifier: false).Name;
+        var name = FunctionName.Unqualified(functionName, account, options.Value.Region);
         if (await grains.GetGrain<IFunctionGrain>(FunctionCache.Key(account, name)).Get() is null)
         {
             throw Errors.FunctionNotFound(Arns.Function(options.Value.Region, account, name));

@@ -63,7 +63,7 @@ public static class EventInvokeConfigEndpoints
         IOptions<GridOptions> options)
     {
         var account = http.Caller().AccountId;
-        var name = FunctionName.Parse(functionName, account, options.Value.Region, null, 140, allowQualifier: false).Name;
+        var name = FunctionName.Unqualified(functionName, account, options.Value.Region);
         await invoker.ResolveAsync(account, name, null); // 404 for a missing function
         var query = http.Request.Query;
         var configs = (await store.ListAsync(account, name)).Select(c => c.Config).ToList();

@@ -12,6 +12,10 @@ public readonly record struct FunctionName(string Name, string? Qualifier)
     public const string PatternText =
         @"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?";
 
+    /// <summary>The name of an unqualified reference (operations on the function itself, not a version or alias).</summary>
+    public static string Unqualified(string raw, string callerAccount, string region) =>
+        Parse(raw, callerAccount, region, null, 140, allowQualifier: false).Name;
+
     /// <summary>Parses and checks the reference belongs to the caller's account (another account's ARN is simply not found).</summary>
     public static FunctionName Parse(string raw, string callerAccount, string region, string? queryQualifier, int maxLength = 170, bool allowQualifier = true)
     {

@@ -8,8 +8,6 @@ public sealed record LayerReferences(List<LayerReference> References, List<strin
 {
     public const int MaxLayers = 5;
 
-    public static readonly LayerReferences None = new([], [], 0);
-
     /// <summary>Resolves layer version ARNs as CreateFunction/UpdateFunctionConfiguration take them, with Lambda's errors.</summary>
     public static async Task<LayerReferences> ResolveAsync(LayerStore layers, string account, IReadOnlyList<string> arns, bool includeDeleted = false)
     {

@@ -52,7 +52,7 @@ public static class ProvisionedConcurrencyEndpoints
         if (http.Request.Query["List"] == "ALL")
         {
             var account = http.Caller().AccountId;
-            var name = FunctionName.Parse(functionName, account, options.Value.Region, null, 140, allowQualifier: false).Name;
+            var name = FunctionName.Unqualified(functionName, account, options.Value.Region);
             await invoker.ResolveAsync(account, name, null);
             var configs = new List<ProvisionedConfig>();
             foreach (var setting in await store.ProvisionedAsync(account, name))

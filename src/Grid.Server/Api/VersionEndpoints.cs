@@ -18,7 +18,7 @@ public static class VersionEndpoints
         IOptions<GridOptions> options)
     {
         var caller = http.Caller();
-        var name = FunctionName.Parse(functionName, caller.AccountId, options.Value.Region, null, 140, allowQualifier: false).Name;
+        var name = FunctionName.Unqualified(functionName, caller.AccountId, options.Value.Region);
         var request = http.ReadJson(GridJsonContext.Default.PublishVersionRequest);
         FunctionValidator.Description(request.Description);
         var version = await grains.GetGrain<IFunctionGrain>(FunctionCache.Key(caller.AccountId, name))
@@ -30,7 +30,7 @@ public static class VersionEndpoints
     private static async Task<IResult> List(string functionName, HttpContext http, IGrainFactory grains, IOptions<GridOptions> options)
     {
         var caller = http.Caller();
-        var name = FunctionName.Parse(functionName, caller.AccountId, options.Value.Region, null, 140, allowQualifier: false).Name;
+        var name = FunctionName.Unqualified(functionName, caller.AccountId, options.Value.Region);
         var query = http.Request.Query;
         var versions = await grains.GetGrain<IFunctionGrain>(FunctionCache.Key(caller.AccountId, name)).ListVersions();
         // Sort key keeps $LATEST first, then versions in numeric order.

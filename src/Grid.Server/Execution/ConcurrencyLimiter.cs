@@ -15,6 +15,9 @@ public sealed class ConcurrencyLimiter(IGrainFactory grains, ILocalSiloDetails s
     /// <summary>How often a node reports (and gives back unused slots): short, so slots a burst left on one node soon serve others.</summary>
     public static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How long held slots stay usable without a successful report: a second less than the grain's lease.</summary>
+    private static readonly TimeSpan LeaseValidity = ConcurrencyGrain.LeaseDuration - TimeSpan.FromSeconds(1);
+
     private readonly ConcurrentDictionary<(string Account, string Function), Slots> _functions = new();
     // Growing and reporting an account's slots never overlap: a report must not overwrite a grant it did not include.
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
@@ -53,7 +56,7 @@ public sealed class ConcurrencyLimiter(IGrainFactory grains, ILocalSiloDetails s
                 lock (slots)
                 {
                     slots.Held += granted;
-                    if (granted > 0) slots.ValidUntil = DateTimeOffset.UtcNow + IConcurrencyGrainLease;
+                    if (granted > 0) slots.ValidUntil = DateTimeOffset.UtcNow + LeaseValidity;
                 }
             }
             finally
@@ -68,8 +71,6 @@ public sealed class ConcurrencyLimiter(IGrainFactory grains, ILocalSiloDetails s
             }
         }
     }
-
-    private static readonly TimeSpan IConcurrencyGrainLease = ConcurrencyGrain.LeaseDuration - TimeSpan.FromSeconds(1);
 
     private static bool TryTake(Slots slots)
     {
@@ -119,7 +120,7 @@ public sealed class ConcurrencyLimiter(IGrainFactory grains, ILocalSiloDetails s
                 try
                 {
                     await grains.GetGrain<IConcurrencyGrain>(account).Report(Node, holdings);
-                    var until = DateTimeOffset.UtcNow + IConcurrencyGrainLease;
+                    var until = DateTimeOffset.UtcNow + LeaseValidity;
                     foreach (var slots in reporting) lock (slots) slots.ValidUntil = until;
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
