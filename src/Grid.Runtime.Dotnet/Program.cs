@@ -1,0 +1,1 @@
+return 0; // placeholder: the dotnet runtime host is being written
