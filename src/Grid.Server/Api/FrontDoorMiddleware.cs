@@ -7,13 +7,19 @@ namespace Grid.Server.Api;
 /// Every Lambda API request passes here: body read once with the operation's size limit, SigV4 verified,
 /// caller attached, and any failure rendered as a Lambda error.
 /// </summary>
-public sealed class FrontDoorMiddleware(RequestDelegate next, SigV4Verifier verifier, ILogger<FrontDoorMiddleware> logger)
+public sealed class FrontDoorMiddleware(RequestDelegate next, SigV4Verifier verifier, Hosting.NodeDrain drain, ILogger<FrontDoorMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
+        drain.Enter();
         try
         {
             var path = context.Request.Path.Value ?? "";
+            if (drain.Draining && path != "/health")
+            {
+                context.Response.Headers.Connection = "close"; // the client reconnects, through the load balancer, to another node
+                throw Errors.NodeDraining();
+            }
             if (!IsOpen(path))
             {
                 var isInvoke = path.EndsWith("/invocations", StringComparison.Ordinal) || path.Contains("/invoke-async", StringComparison.Ordinal);
@@ -35,6 +41,10 @@ public sealed class FrontDoorMiddleware(RequestDelegate next, SigV4Verifier veri
         {
             logger.LogError(e, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
             await ErrorWriter.WriteAsync(context, Errors.Service("An internal error occurred; the node log has the details."));
+        }
+        finally
+        {
+            drain.Exit();
         }
     }
 

@@ -61,6 +61,11 @@ public static class Errors
     public static LambdaException Service(string message) =>
         new(HttpStatusCode.InternalServerError, "ServiceException", message, MessageCasing.Upper);
 
+    /// <summary>503 for a request that reached a draining node: it did not run, so any client may retry it (on another node).</summary>
+    public static LambdaException NodeDraining() =>
+        new(HttpStatusCode.ServiceUnavailable, "ServiceException", "This Grid node is shutting down and takes no new requests; retry, and it goes to another node.",
+            MessageCasing.Upper);
+
     public static LambdaException TooManyRequests(string reason) =>
         new(HttpStatusCode.TooManyRequests, "TooManyRequestsException", "Rate Exceeded.", MessageCasing.Lower, reason);
 }

@@ -37,7 +37,9 @@ public static class LogEndpoints
         long? since, int limit, string? timeoutText)
     {
         var timeout = TimeSpan.FromSeconds(int.TryParse(timeoutText, out var t) ? Math.Clamp(t, 1, 3600) : 300);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        // A follow ends when the node stops, so a drain does not wait for it.
+        var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         stop.CancelAfter(timeout);
         http.Response.ContentType = "application/x-ndjson";
         var live = logs.FollowAsync(account, function, stop.Token); // subscribe before reading history: nothing falls between

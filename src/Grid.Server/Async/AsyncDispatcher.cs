@@ -24,7 +24,7 @@ public sealed class AsyncDispatcher(
     FunctionInvoker invoker,
     GridMetrics metrics,
     IOptions<GridOptions> options,
-    IHostApplicationLifetime lifetime,
+    NodeDrain drain,
     ILogger<AsyncDispatcher> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxSystemRetryDelay = TimeSpan.FromMinutes(5);
@@ -38,15 +38,14 @@ public sealed class AsyncDispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Environments are ended when the node stops; an event cut off by that is given back, not counted as a failure.
-        using var stopping = lifetime.ApplicationStopping.Register(() => _stopping = true);
         var renewal = RenewLoopAsync(stoppingToken);
         var depth = DepthLoopAsync(stoppingToken);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var free = _options.AsyncConcurrency - Volatile.Read(ref _running);
+                // A draining node claims nothing new; the drain waits for the events it runs (they count as in flight).
+                var free = drain.Draining ? 0 : _options.AsyncConcurrency - Volatile.Read(ref _running);
                 var claimed = 0;
                 if (free > 0)
                 {
@@ -58,6 +57,7 @@ public sealed class AsyncDispatcher(
                         foreach (var e in batch)
                         {
                             Interlocked.Increment(ref _running);
+                            drain.Enter();
                             _ = Task.Run(() => RunGuardedAsync(e), CancellationToken.None);
                         }
                     }
@@ -152,6 +152,7 @@ public sealed class AsyncDispatcher(
         finally
         {
             Interlocked.Decrement(ref _running);
+            drain.Exit();
             queue.Wake(); // a slot is free
         }
     }
@@ -208,7 +209,7 @@ public sealed class AsyncDispatcher(
             await queue.CompleteAsync(e, _owner, followUps);
             return;
         }
-        if (_stopping)
+        if (_stopping || drain.CutOff)
         {
             // The node is ending its environments: this failure is the shutdown's, not the function's.
             await queue.RescheduleAsync(e, _owner, queue.Now, e.Attempts, e.Throttles);
