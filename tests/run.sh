@@ -9,7 +9,7 @@ SUDO=""
 
 # Debian packages: PostgreSQL binaries (the tests start a private server), the real AWS CLI and boto3 as clients,
 # bubblewrap for sandboxes, and the build tools aws-lambda-ric's native module needs.
-packages=(postgresql awscli python3-boto3 bubblewrap zip procps autoconf automake libtool cmake make g++ python3 prometheus)
+packages=(postgresql awscli python3-boto3 bubblewrap zip procps autoconf automake libtool cmake make g++ python3 prometheus tmux nginx openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,7 +8,8 @@ namespace Grid.Server.Execution;
 /// Admission on this node: an invocation runs only on a concurrency slot the node holds from its account's
 /// <see cref="IConcurrencyGrain"/>. Entering a held slot is a lock and two integer compares; the grain is called only
 /// to grow a function's slots (doubling), and four times a second the node reports what it holds (renewing its lease)
-/// after giving back slots it did not use since the last report, so other nodes can have them.
+/// after giving back slots it did not use since the last report, so other nodes can have them. While the grain is
+/// unreachable (a node died and membership has not yet declared it dead) admission fails static/open, never closed.
 /// </summary>
 public sealed class ConcurrencyLimiter(IGrainFactory grains, ILocalSiloDetails silo, ILogger<ConcurrencyLimiter> logger) : BackgroundService
 {
@@ -46,7 +47,22 @@ public sealed class ConcurrencyLimiter(IGrainFactory grains, ILocalSiloDetails s
                 if (TryTake(slots)) return new Slot(slots); // another invocation grew the slots meanwhile
                 int want;
                 lock (slots) want = Math.Clamp(slots.InUse, 1, 64);
-                granted = await grains.GetGrain<IConcurrencyGrain>(account).Acquire(Node, function, want);
+                try
+                {
+                    granted = await grains.GetGrain<IConcurrencyGrain>(account).Acquire(Node, function, want);
+                }
+                catch (Exception e) when (e is not LambdaException)
+                {
+                    // The account's grain is unreachable (its node died and the cluster has not noticed yet): availability
+                    // wins over exact limits for those seconds. Admit on a borrowed slot; the next report hands it to the grain.
+                    logger.LogWarning("Concurrency grain of account {Account} unreachable ({Error}); admitting locally", account, e.GetType().Name);
+                    lock (slots)
+                    {
+                        slots.Held++;
+                        slots.ValidUntil = DateTimeOffset.UtcNow + LeaseValidity;
+                    }
+                    continue;
+                }
                 if (granted == IConcurrencyGrain.Recovering)
                 {
                     // The account's grain has just (re)activated: it grants once every node has reported.
@@ -125,8 +141,11 @@ public sealed class ConcurrencyLimiter(IGrainFactory grains, ILocalSiloDetails s
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    // Slots lapse at ValidUntil: past it this node admits nothing new until the grain answers again.
-                    logger.LogWarning(e, "Could not report concurrency of account {Account}", account);
+                    // The grain is unreachable: keep what this node holds (fail static) rather than refuse every invocation
+                    // until the cluster has replaced the grain; its recovery window collects every node's holdings again.
+                    logger.LogWarning("Could not report concurrency of account {Account} ({Error}); keeping current slots", account, e.Message);
+                    var until = DateTimeOffset.UtcNow + LeaseValidity;
+                    foreach (var slots in reporting) lock (slots) slots.ValidUntil = until;
                 }
                 }
                 finally

@@ -91,6 +91,12 @@ public sealed class GridOptions
     /// <summary>Metrics (/metrics), traces, OTLP export, the Orleans Dashboard.</summary>
     public TelemetryOptions Telemetry { get; set; } = new();
 
+    /// <summary>HTTPS for the Lambda API and, optionally, TLS between the nodes (deploy/README.md, "TLS").</summary>
+    public GridTlsOptions Tls { get; set; } = new();
+
+    /// <summary>How long a stopping node waits for running requests (invocations run up to 15 minutes) before it cuts them off.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(10);
+
     public bool IsClusterMode => !string.IsNullOrWhiteSpace(PostgresConnectionString);
 
     public string FullDataDirectory => Path.GetFullPath(DataDirectory.StartsWith('~')
@@ -111,6 +117,43 @@ public sealed class TelemetryOptions
 
     /// <summary>The Orleans Dashboard at /dashboard (HTTP Basic auth with an access key id and its secret).</summary>
     public bool Dashboard { get; set; } = true;
+}
+
+public sealed class GridTlsOptions
+{
+    /// <summary>PEM certificate (leaf first, then its chain) or a PKCS#12 (.pfx) file; when set, Port serves HTTPS only.</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="CertificateFile"/> (not used with a .pfx).</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>Password of the .pfx, or of an encrypted PEM key.</summary>
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>Also serve plain HTTP on this port (e.g. for a load balancer on a private network); off unless set.</summary>
+    [Range(1, 65535)] public int? HttpPort { get; set; }
+
+    /// <summary>TLS with mutual authentication between the nodes' silos (Orleans connection security).</summary>
+    public ClusterTlsOptions Cluster { get; set; } = new();
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(CertificateFile);
+}
+
+public sealed class ClusterTlsOptions
+{
+    /// <summary>Every node of a cluster must agree: a node with it on cannot talk to a node with it off.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>This node's certificate for cluster traffic (PEM or .pfx); default: Grid:Tls:CertificateFile and KeyFile.</summary>
+    public string? CertificateFile { get; set; }
+
+    public string? KeyFile { get; set; }
+
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>PEM file with the CA certificate(s) that issued the nodes' cluster certificates; default: the certificates
+    /// in this node's own certificate file (one self-signed certificate shared by every node).</summary>
+    public string? CaFile { get; set; }
 }
 
 public sealed class AccessKeyOptions

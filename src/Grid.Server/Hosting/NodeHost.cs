@@ -19,6 +19,7 @@ public static class NodeHost
 {
     public static async Task<int> RunAsync(GridOptions options, IConfiguration configuration, string[] args)
     {
+        var tls = TlsSetup.Load(options);
         var database = Database.Open(options);
         await NodeCommands.EnsureSchemaAsync(database, options);
 
@@ -27,10 +28,10 @@ public static class NodeHost
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         builder.Logging.AddFilter("Orleans", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
-            .AddFilter("Microsoft.Hosting", LogLevel.Warning);
+            .AddFilter("Microsoft.Hosting", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Parse(options.ListenAddress), options.Port);
+            tls.Listen(k, options);
             k.Listen(new RuntimeApiEndPoint());
             k.Limits.MaxRequestBodySize = 80 * 1024 * 1024;
             k.AddServerHeader = false;
@@ -44,6 +45,10 @@ public static class NodeHost
         }
 
         builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.AddSingleton<NodeDrain>();
+        builder.Services.AddHostedService<NodeLoadReporter>();
+        // The drain runs inside the shutdown window; the silo still needs time to leave the cluster after it.
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(EnvironmentCipher.Load(options));
@@ -89,11 +94,18 @@ public static class NodeHost
                     o.ConnectionString = options.PostgresConnectionString;
                 });
                 silo.ConfigureEndpoints(AdvertisedAddress(options), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+                // Declare a killed node dead in seconds (defaults: 3 missed 5 s probes): its grains come back elsewhere sooner.
+                silo.Configure<Orleans.Configuration.ClusterMembershipOptions>(m =>
+                {
+                    m.ProbeTimeout = TimeSpan.FromSeconds(2);
+                    m.NumMissedProbesLimit = 2;
+                });
             }
             else
             {
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
             }
+            tls.Configure(silo);
             if (options.Telemetry.Enabled) silo.AddActivityPropagation();
             if (options.Telemetry.Dashboard) silo.AddDashboard(d => d.CounterUpdateIntervalMs = 2000);
             silo.Configure<Orleans.Configuration.ClusterOptions>(c =>
@@ -129,8 +141,15 @@ public static class NodeHost
             var swept = Cgroup.SweepOrphans(isolation.Cgroups);
             if (swept > 0) app.Logger.LogInformation("Removed {Count} cgroups left by earlier nodes", swept);
         }
+        // Stopping: drain first (health fails, new requests get a retryable 503, running ones finish), then end the environments;
+        // the hosted services (async dispatcher, silo) stop after this callback returns.
         var factory = app.Services.GetRequiredService<EnvironmentFactory>();
-        app.Lifetime.ApplicationStopping.Register(() => factory.StopAllAsync().GetAwaiter().GetResult());
+        var drain = app.Services.GetRequiredService<NodeDrain>();
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            drain.Drain(options.DrainTimeout);
+            factory.StopAllAsync().GetAwaiter().GetResult();
+        });
 
         // Runtime API connections (per-environment loopback ports) never reach the Lambda API.
         var runtimeApi = app.Services.GetRequiredService<RuntimeApiTransport>();
@@ -150,14 +169,16 @@ public static class NodeHost
         AccountEndpoints.Map(app);
         CodeEndpoints.Map(app);
         UsageEndpoints.Map(app);
+        NodeEndpoints.Map(app);
+        StatsEndpoints.Map(app);
         ConcurrencyEndpoints.Map(app);
         ProvisionedConcurrencyEndpoints.Map(app);
-        app.MapGet("/health", () => Results.Text("ok"));
+        app.MapGet("/health", () => drain.Draining ? Results.Text("draining", statusCode: StatusCodes.Status503ServiceUnavailable) : Results.Text("ok"));
         app.MapFallback((HttpContext http) => ErrorWriter.WriteAsync(http, Errors.UnknownOperation()));
 
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-            "Grid node listening on http://{Address}:{Port} ({Mode} mode, data in {Data})",
-            options.ListenAddress, options.Port, options.IsClusterMode ? "cluster" : "embedded", options.FullDataDirectory));
+            "Grid node listening on {Scheme}://{Address}:{Port} ({Mode} mode, data in {Data})",
+            tls.Scheme, options.ListenAddress, options.Port, options.IsClusterMode ? "cluster" : "embedded", options.FullDataDirectory));
         try
         {
             await app.RunAsync();

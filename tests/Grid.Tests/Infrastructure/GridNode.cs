@@ -10,12 +10,18 @@ namespace Grid.Tests.Infrastructure;
 public sealed class GridNode : IAsyncDisposable
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    // Readiness only: an HTTPS node's test certificate is checked by the tests' real clients, not by this probe.
+    private static readonly HttpClient HttpsProbe = new(new HttpClientHandler
+    {
+        ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator,
+    }) { Timeout = TimeSpan.FromSeconds(5) };
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private GridNode(Process process, string dataDirectory, int port, int siloPort)
+    private GridNode(Process process, string dataDirectory, int port, int siloPort, string scheme)
     {
         _process = process;
+        Scheme = scheme;
         DataDirectory = dataDirectory;
         Port = port;
         SiloPort = siloPort;
@@ -25,7 +31,8 @@ public sealed class GridNode : IAsyncDisposable
     public int Port { get; }
     public int SiloPort { get; }
     public int ProcessId => _process.Id;
-    public string Endpoint => $"http://127.0.0.1:{Port}";
+    public string Scheme { get; }
+    public string Endpoint => $"{Scheme}://127.0.0.1:{Port}";
     public bool HasExited => _process.HasExited;
 
     /// <summary>Everything the node printed so far (for assertions and failure messages).</summary>
@@ -46,7 +53,9 @@ public sealed class GridNode : IAsyncDisposable
     public static async Task<GridNode> StartAsync(
         string dataDirectory,
         string? postgres = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null,
+        string? serverDll = null,
+        string scheme = "http")
     {
         var port = FreePort.Next();
         var siloPort = FreePort.Next();
@@ -57,8 +66,8 @@ public sealed class GridNode : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in ServerCommand("--port", port.ToString(), "--data", dataDirectory,
-                     "--silo-port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString()))
+        string[] flags = ["--port", port.ToString(), "--data", dataDirectory, "--silo-port", siloPort.ToString(), "--gateway-port", gatewayPort.ToString()];
+        foreach (var a in serverDll is null ? ServerCommand(flags) : [serverDll, .. flags])
         {
             start.ArgumentList.Add(a);
         }
@@ -72,7 +81,7 @@ public sealed class GridNode : IAsyncDisposable
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start Grid.Server");
-        var node = new GridNode(process, dataDirectory, port, siloPort);
+        var node = new GridNode(process, dataDirectory, port, siloPort, scheme);
         process.OutputDataReceived += (_, e) => node.Append(e.Data);
         process.ErrorDataReceived += (_, e) => node.Append(e.Data);
         process.BeginOutputReadLine();
@@ -103,7 +112,7 @@ public sealed class GridNode : IAsyncDisposable
             }
             try
             {
-                using var response = await Http.GetAsync(Endpoint + "/health");
+                using var response = await (Scheme == "https" ? HttpsProbe : Http).GetAsync(Endpoint + "/health");
                 if (response.IsSuccessStatusCode) return;
             }
             catch (HttpRequestException) { }
