@@ -1,1 +1,1 @@
-return 0; // placeholder: the grid CLI is being written
+return await Grid.Cli.GridCommandLine.RunAsync(args);

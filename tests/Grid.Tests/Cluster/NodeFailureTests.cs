@@ -57,6 +57,7 @@ public sealed class NodeFailureTests(FailureClusterFixture cluster, ITestOutputH
         var asyncLoad = cluster.Boto.RunAsync(AsyncLoadScript(events));
         using var stopLoad = new CancellationTokenSource();
         var cliLoad = CliLoadAsync(new AwsCli(cluster.Nodes[0].Endpoint, cluster.Main), sync, stopLoad.Token);
+        var sdkLoad = SdkLoadAsync(cluster.Nodes[0].Endpoint, sync, stopLoad.Token);
 
         await Task.Delay(TimeSpan.FromSeconds(6));
         var killedAt = Now();
@@ -73,8 +74,13 @@ public sealed class NodeFailureTests(FailureClusterFixture cluster, ITestOutputH
 
         await Task.Delay(TimeSpan.FromSeconds(3));
         var drainedAt = Now();
+        var drained = cluster.Nodes[1];
         var drain = await cluster.DrainAsync(1);
         output.WriteLine($"node 2 drained and stopped in {drain.TotalSeconds:0.0} s");
+        foreach (var line in drained.Output.Split('\n').Where(l => l.Contains("Drain", StringComparison.Ordinal)))
+        {
+            output.WriteLine("  node 2: " + line);
+        }
         Assert.True(drain < TimeSpan.FromSeconds(15), $"drain took {drain}");
         var restarted = await cluster.RestartAsync(1);
         var restartedAt = Now();
@@ -87,6 +93,7 @@ public sealed class NodeFailureTests(FailureClusterFixture cluster, ITestOutputH
         var calls = (await syncLoad)!.AsArray();
         var sent = (await asyncLoad)!;
         var cliResults = await cliLoad;
+        var sdkResults = await sdkLoad;
 
         // boto3, every node: outcomes per node index, in time.
         var summary = calls.GroupBy(c => ((int)c!["node"]!, (string)c["kind"]!)).Select(g => $"node{g.Key.Item1 + 1} {g.Key.Item2}: {g.Count()}");
@@ -122,6 +129,11 @@ public sealed class NodeFailureTests(FailureClusterFixture cluster, ITestOutputH
         Assert.All(cliResults, r => Assert.True(r.Succeeded && r.Json?["FunctionError"] is null, r.ToString()));
         Assert.True(cliResults.Count >= 3);
 
+        // The .NET SDK against node 1: every call succeeded.
+        output.WriteLine($"sdk: {sdkResults.Count} invokes");
+        Assert.True(sdkResults.Count > 50, $"only {sdkResults.Count} SDK invokes");
+        Assert.All(sdkResults, r => Assert.True(r.StatusCode == 200 && r.FunctionError is null, $"{r.StatusCode} {r.FunctionError} {r.PayloadText}"));
+
         // Async: every event acknowledged with 202 ran at least once.
         var acknowledged = sent["acknowledged"]!.AsArray().Select(i => (int)i!).ToHashSet();
         output.WriteLine($"async: {acknowledged.Count} of {AsyncEvents} acknowledged, {sent["failures"]} sends failed over to another node");
@@ -154,6 +166,19 @@ public sealed class NodeFailureTests(FailureClusterFixture cluster, ITestOutputH
             results.Add(await cli.RunAsync("lambda", "invoke", "--function-name", name, "--cli-binary-format", "raw-in-base64-out",
                 "--payload", """{"from":"cli"}""", Path.Combine(cluster.Root, $"cli-{results.Count}.json")));
         }
+        return results;
+    }
+
+    /// <summary>Sequential Grid.Client invokes against one node until <paramref name="stop"/>.</summary>
+    private async Task<List<Grid.Client.InvokeResult>> SdkLoadAsync(string endpoint, string name, CancellationToken stop)
+    {
+        using var client = new Grid.Client.GridClient(new Grid.Client.GridClientOptions
+        {
+            Endpoint = new Uri(endpoint), AccessKeyId = cluster.Main.AccessKeyId, SecretAccessKey = cluster.Main.SecretAccessKey,
+        });
+        var results = new List<Grid.Client.InvokeResult>();
+        var payload = """{"from":"sdk"}"""u8.ToArray();
+        while (!stop.IsCancellationRequested) results.Add(await client.InvokeRawAsync(name, payload, cancellationToken: CancellationToken.None));
         return results;
     }
 
