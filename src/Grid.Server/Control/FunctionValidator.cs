@@ -19,11 +19,12 @@ public static partial class FunctionValidator
         "nodejs22.x", "nodejs24.x", "python3.14", "java25", "dotnet10",
     ];
 
-    /// <summary>Runtimes Grid runs: python on the host's python3, node on the host's node, provided = the package's bootstrap.</summary>
+    /// <summary>Runtimes Grid runs: python on the host's python3, node on the host's node, dotnet* on the node's .NET, provided = the package's bootstrap.</summary>
     public static bool IsSupported(string runtime) =>
         runtime.StartsWith("python3.", StringComparison.Ordinal) && runtime != "python3.6" && runtime != "python3.7"
         || runtime.StartsWith("nodejs", StringComparison.Ordinal) && runtime.EndsWith(".x", StringComparison.Ordinal) && runtime is not ("nodejs10.x" or "nodejs12.x" or "nodejs14.x")
-        || runtime.StartsWith("provided", StringComparison.Ordinal);
+        || runtime.StartsWith("provided", StringComparison.Ordinal)
+        || runtime.StartsWith("dotnet", StringComparison.Ordinal);
 
     public static readonly HashSet<string> ReservedVariables =
     [
@@ -60,7 +61,7 @@ public static partial class FunctionValidator
         if (!IsSupported(runtime))
         {
             throw Errors.InvalidParameter(
-                $"The runtime parameter of {runtime} is not supported by Grid for creating or updating functions. Use python3.8 or later, nodejs16.x or later, or provided / provided.al2 / provided.al2023.");
+                $"The runtime parameter of {runtime} is not supported by Grid for creating or updating functions. Use python3.8 or later, nodejs16.x or later, dotnet8 or dotnet10 (any dotnet*), or provided / provided.al2 / provided.al2023.");
         }
     }
 

@@ -2,15 +2,12 @@ using System.Globalization;
 
 namespace Grid.Server.Execution;
 
-public enum CgroupVersion { None, V1, V2 }
-
 /// <summary>
 /// One environment's memory and pids limits, on cgroup v1 (memory + pids hierarchies) or v2 (unified).
 /// The process joins the group itself before exec'ing the runtime, so every descendant is counted and capped.
 /// </summary>
 public sealed class Cgroup : IDisposable
 {
-    private const string Root = "/sys/fs/cgroup";
     private const int MaxPids = 1024;
     private readonly CgroupVersion _version;
     private readonly string[] _dirs;
@@ -27,55 +24,33 @@ public sealed class Cgroup : IDisposable
         LimitBytes = limitBytes;
     }
 
-    public static CgroupVersion Detect()
-    {
-        try
-        {
-            if (File.Exists(Path.Combine(Root, "cgroup.controllers")))
-            {
-                return File.ReadAllText(Path.Combine(Root, "cgroup.controllers")).Contains("memory", StringComparison.Ordinal)
-                       && Writable(Root) ? CgroupVersion.V2 : CgroupVersion.None;
-            }
-            return Directory.Exists(Path.Combine(Root, "memory")) && Directory.Exists(Path.Combine(Root, "pids"))
-                   && Writable(Path.Combine(Root, "memory")) && Writable(Path.Combine(Root, "pids"))
-                ? CgroupVersion.V1 : CgroupVersion.None;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return CgroupVersion.None;
-        }
-    }
-
-    public static Cgroup? Create(CgroupVersion version, string name, int memoryMb)
+    /// <summary>Creates the group <paramref name="name"/> under <paramref name="parent"/>; null when the host refuses.</summary>
+    public static Cgroup? Create(CgroupParent parent, string name, int memoryMb)
     {
         var limit = memoryMb * 1024L * 1024L;
         try
         {
-            switch (version)
+            switch (parent.Version)
             {
                 case CgroupVersion.V1:
                 {
-                    var memory = Path.Combine(Root, "memory", "grid", name);
-                    var pids = Path.Combine(Root, "pids", "grid", name);
+                    var memory = Path.Combine(parent.Directories[0], name);
+                    var pids = Path.Combine(parent.Directories[1], name);
                     Directory.CreateDirectory(memory);
                     Directory.CreateDirectory(pids);
                     File.WriteAllText(Path.Combine(memory, "memory.limit_in_bytes"), limit.ToString(CultureInfo.InvariantCulture));
-                    TryWrite(Path.Combine(memory, "memory.memsw.limit_in_bytes"), limit.ToString(CultureInfo.InvariantCulture));
+                    CgroupParent.TryWrite(Path.Combine(memory, "memory.memsw.limit_in_bytes"), limit.ToString(CultureInfo.InvariantCulture));
                     File.WriteAllText(Path.Combine(pids, "pids.max"), MaxPids.ToString(CultureInfo.InvariantCulture));
-                    return new Cgroup(version, [memory, pids], limit);
+                    return new Cgroup(parent.Version, [memory, pids], limit);
                 }
                 case CgroupVersion.V2:
                 {
-                    var parent = Path.Combine(Root, "grid");
-                    Directory.CreateDirectory(parent);
-                    TryWrite(Path.Combine(Root, "cgroup.subtree_control"), "+memory +pids");
-                    TryWrite(Path.Combine(parent, "cgroup.subtree_control"), "+memory +pids");
-                    var dir = Path.Combine(parent, name);
+                    var dir = Path.Combine(parent.Directories[0], name);
                     Directory.CreateDirectory(dir);
                     File.WriteAllText(Path.Combine(dir, "memory.max"), limit.ToString(CultureInfo.InvariantCulture));
-                    TryWrite(Path.Combine(dir, "memory.swap.max"), "0");
+                    CgroupParent.TryWrite(Path.Combine(dir, "memory.swap.max"), "0");
                     File.WriteAllText(Path.Combine(dir, "pids.max"), MaxPids.ToString(CultureInfo.InvariantCulture));
-                    return new Cgroup(version, [dir], limit);
+                    return new Cgroup(parent.Version, [dir], limit);
                 }
                 default:
                     return null;
@@ -85,31 +60,6 @@ public sealed class Cgroup : IDisposable
         {
             return null;
         }
-    }
-
-    /// <summary>
-    /// Removes groups left behind by nodes that were killed. rmdir fails on a group that still has processes, so
-    /// the live groups of other nodes on the same host are never touched.
-    /// </summary>
-    public static int SweepOrphans(CgroupVersion version)
-    {
-        var parents = version switch
-        {
-            CgroupVersion.V1 => new[] { Path.Combine(Root, "memory", "grid"), Path.Combine(Root, "pids", "grid") },
-            CgroupVersion.V2 => [Path.Combine(Root, "grid")],
-            _ => [],
-        };
-        var removed = 0;
-        foreach (var dir in parents.Where(Directory.Exists).SelectMany(Directory.EnumerateDirectories))
-        {
-            try
-            {
-                Directory.Delete(dir);
-                removed++;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-        }
-        return removed;
     }
 
     /// <summary>Peak memory since the last reset, in bytes.</summary>
@@ -134,8 +84,8 @@ public sealed class Cgroup : IDisposable
 
     public void ResetPeak()
     {
-        if (_version == CgroupVersion.V1) TryWrite(Path.Combine(_dirs[0], "memory.max_usage_in_bytes"), "0");
-        else TryWrite(Path.Combine(_dirs[0], "memory.peak"), "0");
+        if (_version == CgroupVersion.V1) CgroupParent.TryWrite(Path.Combine(_dirs[0], "memory.max_usage_in_bytes"), "0");
+        else CgroupParent.TryWrite(Path.Combine(_dirs[0], "memory.peak"), "0");
     }
 
     /// <summary>True when the kernel killed something in this group for exceeding its memory.</summary>
@@ -190,25 +140,6 @@ public sealed class Cgroup : IDisposable
         catch (IOException)
         {
             return 0;
-        }
-    }
-
-    private static void TryWrite(string file, string value)
-    {
-        try { File.WriteAllText(file, value); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-
-    private static bool Writable(string dir)
-    {
-        var probe = Path.Combine(dir, "grid");
-        try
-        {
-            Directory.CreateDirectory(probe);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
         }
     }
 }

@@ -76,7 +76,7 @@ public sealed class EnvironmentFactory(
         start.ArgumentList.Add("sh");
         foreach (var procs in cgroup?.ProcsFiles ?? []) start.ArgumentList.Add(procs);
         start.ArgumentList.Add("--");
-        if (sandboxed) AddSandbox(start.ArgumentList, codeDir, optDir, config.EphemeralStorage.Size);
+        if (sandboxed) AddSandbox(start.ArgumentList, codeDir, optDir, config.EphemeralStorage.Size, family);
         foreach (var arg in RuntimeCommand(family, taskRoot, runtimeRoot, optRoot, File.Exists(Path.Combine(codeDir, "bootstrap")))) start.ArgumentList.Add(arg);
 
         start.Environment.Clear();
@@ -150,7 +150,7 @@ public sealed class EnvironmentFactory(
         yield return Path.Combine(runtimeRoot, RuntimeKind.BootstrapFile(family));
     }
 
-    private void AddSandbox(IList<string> args, string codeDir, string? optDir, int tmpMb)
+    private void AddSandbox(IList<string> args, string codeDir, string? optDir, int tmpMb, RuntimeFamily family)
     {
         args.Add(isolation.Bubblewrap!);
         foreach (var a in new[] { "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--new-session", "--cap-drop", "ALL" })
@@ -165,10 +165,14 @@ public sealed class EnvironmentFactory(
             else if (info.Exists) Bind(args, dir, dir);
         }
         Bind(args, "/etc", "/etc");
+        // dotnet* functions run on the node's own .NET; outside /usr (e.g. ~/.dotnet) it is bound where it is.
+        if (family == RuntimeFamily.Dotnet && !RuntimeKind.DotnetRoot.StartsWith("/usr/", StringComparison.Ordinal)) Bind(args, RuntimeKind.DotnetRoot, RuntimeKind.DotnetRoot);
         foreach (var secret in new[] { "/etc/shadow", "/etc/gshadow" }.Where(File.Exists))
         {
             Bind(args, "/dev/null", secret);
         }
+        // The node's own settings and keys (deploy/install.sh puts them in /etc/grid) are not the functions' business.
+        if (Directory.Exists("/etc/grid")) { args.Add("--tmpfs"); args.Add("/etc/grid"); }
         args.Add("--proc"); args.Add("/proc");
         args.Add("--dev"); args.Add("/dev");
         args.Add("--size"); args.Add((tmpMb * 1024L * 1024L).ToString(CultureInfo.InvariantCulture));
@@ -190,6 +194,21 @@ public sealed class EnvironmentFactory(
         args.Add(target);
     }
 
+    /// <summary>
+    /// .NET settings a function may override with its own variables. The sandbox hides the cgroup from the runtime, so
+    /// the GC is told the limit itself (75 % of MemorySize, .NET's own share in a container): it collects before the
+    /// cgroup would kill the process, and a heap beyond it is an OutOfMemoryException the host reports.
+    /// </summary>
+    private static void AddDotnetDefaults(Dictionary<string, string> env, int memoryMb)
+    {
+        env["DOTNET_GCHeapHardLimit"] = (memoryMb * 1024L * 1024L * 3 / 4).ToString("X", CultureInfo.InvariantCulture);
+        env["DOTNET_gcServer"] = "0";
+        env["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1";
+        env["DOTNET_EnableDiagnostics"] = "0";
+        env["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        env["DOTNET_NOLOGO"] = "1";
+    }
+
     private Dictionary<string, string> LambdaEnvironment(FunctionRecord function, RuntimeFamily family, string taskRoot, string runtimeRoot,
         string optRoot, string initializationType, string? runtimeApi, string tmp, string id)
     {
@@ -203,6 +222,7 @@ public sealed class EnvironmentFactory(
         };
         if (family == RuntimeFamily.Node) env["NODE_PATH"] = $"{optRoot}/nodejs/node_modules:{taskRoot}/node_modules:{taskRoot}";
         if (family == RuntimeFamily.Python && optRoot != "/opt") env["PYTHONPATH"] = $"{optRoot}/python";
+        if (family == RuntimeFamily.Dotnet) AddDotnetDefaults(env, c.MemorySize);
         if (c.Environment?.Variables is { } user)
         {
             foreach (var (k, v) in user) env[k] = v;

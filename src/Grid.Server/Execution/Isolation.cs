@@ -1,20 +1,20 @@
 namespace Grid.Server.Execution;
 
 /// <summary>What this host lets Grid use to isolate environments, probed once at start.</summary>
-public sealed record Isolation(string? Bubblewrap, CgroupVersion Cgroups)
+public sealed record Isolation(string? Bubblewrap, CgroupParent Cgroups)
 {
     public bool HasNamespaces => Bubblewrap is not null;
-    public bool HasCgroups => Cgroups != CgroupVersion.None;
+    public bool HasCgroups => Cgroups.Version != CgroupVersion.None;
 
     public static Isolation Probe()
     {
         var bwrap = new[] { "/usr/bin/bwrap", "/bin/bwrap", "/usr/local/bin/bwrap" }.FirstOrDefault(File.Exists);
         if (bwrap is not null && !CanRun(bwrap)) bwrap = null;
-        return new Isolation(bwrap, Cgroup.Detect());
+        return new Isolation(bwrap, CgroupParent.Probe());
     }
 
     public string Describe() =>
-        $"namespaces: {(HasNamespaces ? "bubblewrap" : "NONE")}, memory/pids limits: {(HasCgroups ? $"cgroup {Cgroups}" : "NONE")}";
+        $"namespaces: {(HasNamespaces ? "bubblewrap" : "NONE")}, memory/pids limits: {Cgroups.Description}";
 
     private static bool CanRun(string bwrap)
     {

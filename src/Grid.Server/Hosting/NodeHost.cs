@@ -37,11 +37,11 @@ public static class NodeHost
             k.AddServerHeader = false;
         });
 
-        var isolation = options.DisableIsolation ? new Isolation(null, CgroupVersion.None) : Isolation.Probe();
+        var isolation = options.DisableIsolation ? new Isolation(null, CgroupParent.None) : Isolation.Probe();
         if (options.RequireIsolation && (!isolation.HasNamespaces || !isolation.HasCgroups))
         {
             throw new StartupException($"Grid:RequireIsolation is set but this host lacks isolation ({isolation.Describe()}). "
-                + "Install bubblewrap and run the node with write access to /sys/fs/cgroup, or unset RequireIsolation.");
+                + "Install bubblewrap and run the node as root or as a systemd service with Delegate=yes on cgroup v2, or unset RequireIsolation.");
         }
 
         builder.Services.AddSingleton(Options.Create(options));
@@ -133,12 +133,12 @@ public static class NodeHost
         if (!isolation.HasNamespaces || !isolation.HasCgroups)
         {
             app.Logger.LogWarning("FUNCTIONS ARE NOT FULLY ISOLATED on this host ({Isolation}). Install bubblewrap (apt-get install bubblewrap) "
-                + "and give the node write access to /sys/fs/cgroup for namespaces and memory limits.", isolation.Describe());
+                + "for namespaces, and run the node as root or as a systemd service with Delegate=yes on cgroup v2 for memory limits.", isolation.Describe());
         }
         else
         {
             app.Logger.LogInformation("Isolation: {Isolation}", isolation.Describe());
-            var swept = Cgroup.SweepOrphans(isolation.Cgroups);
+            var swept = isolation.Cgroups.SweepOrphans();
             if (swept > 0) app.Logger.LogInformation("Removed {Count} cgroups left by earlier nodes", swept);
         }
         // Stopping: drain first (health fails, new requests get a retryable 503, running ones finish), then end the environments;
