@@ -11,7 +11,8 @@ namespace Grid.Server.Execution;
 /// after giving back slots it did not use since the last report, so other nodes can have them. While the grain is
 /// unreachable (a node died and membership has not yet declared it dead) admission fails static/open, never closed.
 /// </summary>
-public sealed class ConcurrencyLimiter(IGrainFactory grains, ILocalSiloDetails silo, ILogger<ConcurrencyLimiter> logger) : BackgroundService
+public sealed class ConcurrencyLimiter(IGrainFactory grains, ILocalSiloDetails silo, Hosting.NodeDrain drain, ILogger<ConcurrencyLimiter> logger)
+    : BackgroundService
 {
     /// <summary>How often a node reports (and gives back unused slots): short, so slots a burst left on one node soon serve others.</summary>
     public static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(250);
@@ -114,6 +115,7 @@ public sealed class ConcurrencyLimiter(IGrainFactory grains, ILocalSiloDetails s
         using var timer = new PeriodicTimer(ReportInterval);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
+            if (drain.CutOff) return; // the node is going down: its silo stops next, and its slots lapse with its lease
             foreach (var account in _functions.Keys.Select(k => k.Account).Distinct().ToList())
             {
                 var gate = _gates.GetOrAdd(account, _ => new SemaphoreSlim(1, 1));

@@ -28,7 +28,7 @@ public static class NodeHost
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         builder.Logging.AddFilter("Orleans", LogLevel.Warning).AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
-            .AddFilter("Microsoft.Hosting", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);
+            .AddFilter("Microsoft.Hosting", LogLevel.Warning).AddFilter("Polly", LogLevel.Error); // Orleans placement retries through Polly and logs its own failures
         builder.WebHost.ConfigureKestrel(k =>
         {
             tls.Listen(k, options);

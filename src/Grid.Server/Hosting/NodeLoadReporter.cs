@@ -24,6 +24,7 @@ public sealed class NodeLoadReporter(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
+                if (drain.CutOff) return; // the silo stops next; membership marks this node as leaving
                 process.Refresh();
                 var cpu = process.TotalProcessorTime;
                 var elapsed = Stopwatch.GetElapsedTime(lastAt);
