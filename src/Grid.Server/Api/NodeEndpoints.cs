@@ -45,7 +45,7 @@ public static class NodeEndpoints
         return ApiContext.Json(new NodesResponse(nodes), NodesJsonContext.Default.NodesResponse);
     }
 
-    private static string Utc(DateTime at) => at.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Utc(DateTime at) => Model.Timestamps.FormatIso(new DateTimeOffset(at, TimeSpan.Zero));
 }
 
 public sealed record NodesResponse([property: JsonPropertyName("nodes")] IReadOnlyList<NodeInfo> Nodes);

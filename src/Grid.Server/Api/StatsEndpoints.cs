@@ -42,7 +42,7 @@ public static class StatsEndpoints
                 c?.ConcurrentExecutions ?? 0, w.Warm, w.Busy, Math.Round(c?.DurationMsTotal ?? 0, 3));
         }).ToList();
         var node = $"{options.AdvertisedAddress ?? options.ListenAddress}:{options.Port}";
-        var body = new NodeStatsResponse(node, now.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"), Math.Round((now - started).TotalSeconds, 1),
+        var body = new NodeStatsResponse(node, Model.Timestamps.FormatIso(now), Math.Round((now - started).TotalSeconds, 1),
             new EnvironmentCountsLine(live.Count, busy, idle), functions);
         return ApiContext.Json(body, StatsJsonContext.Default.NodeStatsResponse);
     }

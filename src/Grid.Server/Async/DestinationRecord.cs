@@ -23,7 +23,7 @@ public static class DestinationRecord
         {
             json.WriteStartObject();
             json.WriteString("version", "1.0");
-            json.WriteString("timestamp", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+            json.WriteString("timestamp", Model.Timestamps.FormatIso(now));
             json.WriteStartObject("requestContext");
             json.WriteString("requestId", e.Id);
             json.WriteString("functionArn", functionArn);
