@@ -25,6 +25,7 @@ public static class GridCommandLine
         root.Add(AliasCommand.Create());
         root.Add(ConcurrencyCommand.Create());
         root.Add(UsageCommand.Create());
+        root.Add(ScheduleCommand.Create());
         root.Add(TopCommand.Create());
         return root;
     }

@@ -62,4 +62,17 @@ public interface IGridClient
 
     /// <summary>The answering node's live statistics.</summary>
     Task<NodeStats> GetStatsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a schedule that invokes a function asynchronously on a rate or cron expression.</summary>
+    Task<ScheduleInfo> CreateScheduleAsync(ScheduleRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Changes the fields given in <paramref name="changes"/>.</summary>
+    Task<ScheduleInfo> UpdateScheduleAsync(string name, ScheduleRequest changes, CancellationToken cancellationToken = default);
+
+    Task<ScheduleInfo> GetScheduleAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Every schedule of the account (optionally those whose name starts with <paramref name="namePrefix"/>), following paging.</summary>
+    IAsyncEnumerable<ScheduleInfo> ListSchedulesAsync(string? namePrefix = null, CancellationToken cancellationToken = default);
+
+    Task DeleteScheduleAsync(string name, CancellationToken cancellationToken = default);
 }

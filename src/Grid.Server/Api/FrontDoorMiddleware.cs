@@ -25,9 +25,14 @@ public sealed class FrontDoorMiddleware(RequestDelegate next, SigV4Verifier veri
                 var isInvoke = path.EndsWith("/invocations", StringComparison.Ordinal) || path.Contains("/invoke-async", StringComparison.Ordinal);
                 var body = await ReadBodyAsync(context.Request, isInvoke);
                 context.SetBody(body);
-                context.SetCaller(verifier.Verify(context.Request, body));
+                context.SetCaller(verifier.Verify(context.Request, body,
+                    Streams.KinesisProtocol.IsKinesis(context.Request) ? Streams.KinesisProtocol.SigningService : "lambda"));
             }
             await next(context);
+        }
+        catch (LambdaException e) when (Streams.KinesisProtocol.IsKinesis(context.Request))
+        {
+            await Streams.KinesisProtocol.WriteErrorAsync(context, e.ErrorType, e.Message, (int)e.Status); // Kinesis clients read "__type"
         }
         catch (LambdaException e)
         {

@@ -216,11 +216,13 @@ public static class FunctionEndpoints
             await grain.Delete();
             await grains.GetGrain<IConcurrencyGrain>(caller.AccountId).SetReserved(name.Name, null);
             await concurrency.DeleteProvisionedAsync(caller.AccountId, name.Name, null);
+            await http.RequestServices.GetRequiredService<Triggers.Mappings.MappingStore>().DeleteForFunctionAsync(caller.AccountId, name.Name);
         }
         else if (name.Qualifier.All(char.IsAsciiDigit))
         {
             await grain.DeleteVersion(name.Qualifier);
             await concurrency.DeleteProvisionedAsync(caller.AccountId, name.Name, name.Qualifier);
+            await http.RequestServices.GetRequiredService<Triggers.Mappings.MappingStore>().DeleteForFunctionAsync(caller.AccountId, name.Name, name.Qualifier);
         }
         else
         {

@@ -21,6 +21,13 @@ public sealed class GridOptions
     /// <summary>Region reported in ARNs.</summary>
     [RegularExpression(@"^[a-z]{2}(-gov)?-[a-z]+-\d$")] public string Region { get; set; } = "us-east-1";
 
+    /// <summary>Most shards one Grid stream may have (Kinesis CreateStream ShardCount); sequence numbers hold 4 shard digits.</summary>
+    [Range(1, 9999)] public int MaxStreamShards { get; set; } = 64;
+
+    /// <summary>How often a node removes stream records older than their stream's retention (and records of deleted streams).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan StreamRetentionSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     [Required] public string ClusterId { get; set; } = "grid";
     [Required] public string ServiceId { get; set; } = "grid";
     [Range(1, 65535)] public int SiloPort { get; set; } = 11111;

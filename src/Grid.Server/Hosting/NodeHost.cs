@@ -8,6 +8,7 @@ using Grid.Server.Execution;
 using Grid.Server.Execution.RuntimeApi;
 using Grid.Server.Storage;
 using Grid.Server.Telemetry;
+using Grid.Server.Triggers.Delivery;
 using Orleans.Dashboard;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
@@ -81,6 +82,11 @@ public static class NodeHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageMeter>());
         // Durable asynchronous invocation (Async/): the queue, event invoke configs, and this node's dispatcher.
         builder.Services.AddSingleton<Async.AsyncEventQueue>().AddSingleton<Async.EventInvokeConfigStore>().AddHostedService<Async.AsyncDispatcher>();
+        // Grid streams (Streams/): the Kinesis API, the record log with its shard writers, and retention.
+        builder.Services.AddSingleton<Streams.StreamLog>().AddSingleton<Streams.StreamCatalog>().AddSingleton<Streams.ShardIterators>()
+            .AddSingleton<Streams.StreamRetentionService>().AddHostedService(sp => sp.GetRequiredService<Streams.StreamRetentionService>());
+        Triggers.Schedules.ScheduleHosting.AddGridSchedules(builder.Services);
+        Triggers.Mappings.MappingEndpoints.AddEventSourceMappings(builder.Services);
         builder.AddGridTelemetry(options, options.IsClusterMode ? $"{AdvertisedAddress(options)}:{options.SiloPort}" : $"127.0.0.1:{options.SiloPort}");
         builder.Services.AddRouting();
 
@@ -106,6 +112,8 @@ public static class NodeHost
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
             }
             tls.Configure(silo);
+            silo.AddGridStreamDelivery(); // event source mappings: "grid-shards" stream provider + ShardConsumerGrain
+            Triggers.Schedules.ScheduleHosting.UseGridReminders(silo, options, database);
             if (options.Telemetry.Enabled) silo.AddActivityPropagation();
             if (options.Telemetry.Dashboard) silo.AddDashboard(d => d.CounterUpdateIntervalMs = 2000);
             silo.Configure<Orleans.Configuration.ClusterOptions>(c =>
@@ -173,6 +181,9 @@ public static class NodeHost
         StatsEndpoints.Map(app);
         ConcurrencyEndpoints.Map(app);
         ProvisionedConcurrencyEndpoints.Map(app);
+        Streams.KinesisEndpoints.Map(app);
+        Triggers.Schedules.ScheduleEndpoints.Map(app);
+        Triggers.Mappings.MappingEndpoints.Map(app);
         app.MapGet("/health", () => drain.Draining ? Results.Text("draining", statusCode: StatusCodes.Status503ServiceUnavailable) : Results.Text("ok"));
         app.MapFallback((HttpContext http) => ErrorWriter.WriteAsync(http, Errors.UnknownOperation()));
 

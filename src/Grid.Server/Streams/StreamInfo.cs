@@ -1,0 +1,4 @@
+namespace Grid.Server.Streams;
+
+/// <summary>A Grid stream as stored in grid_streams. <see cref="Id"/> is random, so a re-created stream never sees an old stream's records.</summary>
+public sealed record StreamInfo(string Id, string AccountId, string Name, string Arn, int ShardCount, int RetentionHours, string Status, long CreatedMs);

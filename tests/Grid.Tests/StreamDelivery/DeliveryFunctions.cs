@@ -1,0 +1,32 @@
+using System.Text.Json;
+using Grid.Tests.Infrastructure;
+
+namespace Grid.Tests.StreamDelivery;
+
+/// <summary>The Kinesis handler of these tests: reports each batch's records (sequence number, key, data) to a <see cref="RecordSink"/>.</summary>
+public static class DeliveryFunctions
+{
+    public const string Source = """
+        import base64, json, os, time, urllib.request
+
+        SINK = os.environ["SINK"]
+
+        def handler(event, context):
+            now = time.time()
+            records = [[r["kinesis"]["sequenceNumber"], r["kinesis"]["partitionKey"], base64.b64decode(r["kinesis"]["data"]).decode()]
+                       for r in event["Records"]]
+            body = json.dumps({"t": now, "r": records}).encode()
+            urllib.request.urlopen(urllib.request.Request(SINK, data=body, method="POST"), timeout=60).read()
+            return {}
+        """;
+
+    public static async Task<string> DeployAsync(AwsCli cli, string sinkUrl)
+    {
+        var name = NodeFixture.UniqueName("kin");
+        var environment = JsonSerializer.Serialize(new { Variables = new Dictionary<string, string> { ["SINK"] = sinkUrl } });
+        await cli.OkAsync(["lambda", "create-function", "--function-name", name, "--runtime", "python3.11", "--handler", "app.handler",
+            "--role", $"arn:aws:iam::{cli.Credentials.AccountId}:role/test", "--zip-file", Zips.ToFileArgument(Zips.Create(("app.py", Source))),
+            "--environment", environment, "--timeout", "60"]);
+        return name;
+    }
+}
