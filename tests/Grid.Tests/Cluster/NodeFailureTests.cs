@@ -178,7 +178,16 @@ public sealed class NodeFailureTests(FailureClusterFixture cluster, ITestOutputH
         });
         var results = new List<Grid.Client.InvokeResult>();
         var payload = """{"from":"sdk"}"""u8.ToArray();
-        while (!stop.IsCancellationRequested) results.Add(await client.InvokeRawAsync(name, payload, cancellationToken: CancellationToken.None));
+        try
+        {
+            while (!stop.IsCancellationRequested) results.Add(await client.InvokeRawAsync(name, payload, cancellationToken: CancellationToken.None));
+        }
+        catch (Grid.Client.GridException e)
+        {
+            // What node 1 logged is what explains a failure there.
+            var errors = cluster.Nodes[0].Output.Split('\n').Where(l => l.Contains("fail:", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal));
+            throw new Xunit.Sdk.XunitException($"SDK invoke {results.Count + 1} failed: {e.Message}\nnode 1 log:\n{string.Join('\n', errors.Take(40))}");
+        }
         return results;
     }
 
