@@ -11,6 +11,12 @@ public sealed class Database : IAsyncDisposable
     public DbDataSource DataSource { get; }
     public bool IsPostgres { get; }
 
+    /// <summary>
+    /// Embedded mode: one process owns the SQLite file, and SQLite takes one writer at a time. Hot writers (stream commits,
+    /// mapping checkpoints) queue here instead of colliding in SQLite, whose busy handler sleeps for milliseconds.
+    /// </summary>
+    private readonly SemaphoreSlim _sqliteWriteGate = new(1, 1);
+
     private Database(DbDataSource dataSource, bool isPostgres)
     {
         DataSource = dataSource;
@@ -59,6 +65,20 @@ public sealed class Database : IAsyncDisposable
             await pragma.ExecuteNonQueryAsync(ct);
         }
         return connection;
+    }
+
+    /// <summary>Waits for the embedded write gate (nothing in cluster mode); dispose the result when the write is committed.</summary>
+    public async ValueTask<WriteTurn> EnterWriteAsync(CancellationToken ct = default)
+    {
+        if (IsPostgres) return default;
+        await _sqliteWriteGate.WaitAsync(ct);
+        return new WriteTurn(_sqliteWriteGate);
+    }
+
+    /// <summary>A turn at the embedded write gate.</summary>
+    public readonly struct WriteTurn(SemaphoreSlim? gate) : IDisposable
+    {
+        public void Dispose() => gate?.Release();
     }
 
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();

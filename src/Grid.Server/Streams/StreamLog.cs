@@ -11,9 +11,6 @@ public sealed class StreamLog(Database database, IGrainFactory grains, TimeProvi
 {
     private const string StreamColumns = "id, account_id, name, arn, shard_count, retention_hours, status, created";
 
-    // Embedded mode: one process owns the SQLite file; queueing stream commits here beats SQLite's sleeping busy handler.
-    private readonly SemaphoreSlim _sqliteWriteGate = new(1, 1);
-
     public Database Database => database;
 
     public Task<StreamInfo?> FindByArnAsync(string arn, CancellationToken ct = default) =>
@@ -195,7 +192,7 @@ public sealed class StreamLog(Database database, IGrainFactory grains, TimeProvi
     private async Task<bool> WriteBlockSqliteAsync(string streamId, int shard, long expectedHead, IReadOnlyList<PendingRecord> records, long arrivedMs,
         CancellationToken ct)
     {
-        await _sqliteWriteGate.WaitAsync(ct);
+        using var turn = await database.EnterWriteAsync(ct);
         try
         {
             await using var connection = await database.OpenAsync(ct);
@@ -229,10 +226,6 @@ public sealed class StreamLog(Database database, IGrainFactory grains, TimeProvi
         catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode == 19) // SQLITE_CONSTRAINT: the rows exist
         {
             return false;
-        }
-        finally
-        {
-            _sqliteWriteGate.Release();
         }
     }
 
@@ -295,16 +288,9 @@ public sealed class StreamLog(Database database, IGrainFactory grains, TimeProvi
     /// <summary>Runs a write outside the shard writers, queued behind stream commits in embedded mode.</summary>
     private async Task<int> WriteAsync(Func<DbConnection, Task<int>> write, CancellationToken ct)
     {
-        if (!database.IsPostgres) await _sqliteWriteGate.WaitAsync(ct);
-        try
-        {
-            await using var connection = await database.OpenAsync(ct);
-            return await write(connection);
-        }
-        finally
-        {
-            if (!database.IsPostgres) _sqliteWriteGate.Release();
-        }
+        using var turn = await database.EnterWriteAsync(ct);
+        await using var connection = await database.OpenAsync(ct);
+        return await write(connection);
     }
 
     internal long NowMs() => time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -44,6 +44,7 @@ public sealed class CheckpointStore(Database database, TimeProvider time)
     /// <summary>Moves the checkpoint forward to <paramref name="seq"/> (never back).</summary>
     public async Task AdvanceAsync(string mappingUuid, int shard, long seq, CancellationToken ct = default)
     {
+        using var turn = await database.EnterWriteAsync(ct);
         await using var connection = await database.OpenAsync(ct);
         await using var command = connection.Command(
             "INSERT INTO grid_esm_checkpoints (mapping_uuid, shard, seq, updated) VALUES (@m, @s, @q, @u) "
