@@ -8,19 +8,11 @@ namespace Grid.Tests.Async;
 /// <summary>A two-node cluster with 3-second leases and a callback listener.</summary>
 public sealed class AsyncClusterFixture : ClusterNodeFixture
 {
-    public CallbackListener Listener { get; } = new();
+    public AsyncClusterFixture() => Listener = Own(new CallbackListener());
 
-    protected override IReadOnlyDictionary<string, string> NodeEnvironment => new Dictionary<string, string>
-    {
-        ["Grid__AsyncRetryBaseDelay"] = "00:00:01",
-        ["Grid__AsyncLeaseDuration"] = "00:00:03",
-    };
+    public CallbackListener Listener { get; }
 
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Listener.DisposeAsync();
-    }
+    protected override IReadOnlyDictionary<string, string> NodeEnvironment => AsyncFixture.Settings(TimeSpan.FromSeconds(1));
 }
 
 /// <summary>At least once across a SIGKILL: 1,000 events through two nodes, one node killed mid-way, every event delivered.</summary>

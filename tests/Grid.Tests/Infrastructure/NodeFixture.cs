@@ -39,9 +39,19 @@ public abstract class NodeFixture : IAsyncLifetime
 
     public abstract Task InitializeAsync();
 
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    /// <summary>Keeps <paramref name="resource"/> (e.g. a listener the test functions call back into) until the node has stopped, then disposes it.</summary>
+    protected T Own<T>(T resource) where T : IAsyncDisposable
+    {
+        _owned.Add(resource);
+        return resource;
+    }
+
     public virtual async Task DisposeAsync()
     {
         if (Node is not null) await Node.DisposeAsync();
+        foreach (var resource in _owned) await resource.DisposeAsync();
         try { Directory.Delete(Root, recursive: true); }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }

@@ -6,23 +6,11 @@ using Xunit;
 namespace Grid.Tests.Schedules;
 
 /// <summary>Two nodes on a private PostgreSQL: a second node, and a callback listener for the schedule's function.</summary>
-public sealed class ClusterScheduleFixture : ClusterNodeFixture
+public sealed class ClusterScheduleFixture : TwoNodeClusterFixture
 {
-    public CallbackListener Listener { get; } = new();
-    public GridNode Second { get; private set; } = null!;
+    public ClusterScheduleFixture() => Listener = Own(new CallbackListener());
 
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        Second = await StartNodeAsync("node2");
-    }
-
-    public override async Task DisposeAsync()
-    {
-        if (Second is not null) await Second.DisposeAsync();
-        await base.DisposeAsync();
-        await Listener.DisposeAsync();
-    }
+    public CallbackListener Listener { get; }
 }
 
 /// <summary>Cluster mode: the reminder lives in PostgreSQL (Grid's own schema for the ADO.NET provider) and fires once per occurrence.</summary>

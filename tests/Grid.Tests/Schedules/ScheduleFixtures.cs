@@ -22,7 +22,9 @@ public static class ScheduleClients
 /// <summary>An embedded node, a callback listener and a `grid` config for its main account.</summary>
 public sealed class EmbeddedScheduleFixture : EmbeddedNodeFixture
 {
-    public CallbackListener Listener { get; } = new();
+    public EmbeddedScheduleFixture() => Listener = Own(new CallbackListener());
+
+    public CallbackListener Listener { get; }
     public GridClient Client { get; private set; } = null!;
     public Cli.GridCli Grid { get; private set; } = null!;
 
@@ -52,6 +54,5 @@ public sealed class EmbeddedScheduleFixture : EmbeddedNodeFixture
     {
         Client?.Dispose();
         await base.DisposeAsync();
-        await Listener.DisposeAsync();
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Grid.Tests.Infrastructure;
 
 namespace Grid.Tests.StreamDelivery;
@@ -20,13 +19,6 @@ public static class DeliveryFunctions
             return {}
         """;
 
-    public static async Task<string> DeployAsync(AwsCli cli, string sinkUrl)
-    {
-        var name = NodeFixture.UniqueName("kin");
-        var environment = JsonSerializer.Serialize(new { Variables = new Dictionary<string, string> { ["SINK"] = sinkUrl } });
-        await cli.OkAsync(["lambda", "create-function", "--function-name", name, "--runtime", "python3.11", "--handler", "app.handler",
-            "--role", $"arn:aws:iam::{cli.Credentials.AccountId}:role/test", "--zip-file", Zips.ToFileArgument(Zips.Create(("app.py", Source))),
-            "--environment", environment, "--timeout", "60"]);
-        return name;
-    }
+    public static Task<string> DeployAsync(AwsCli cli, string sinkUrl) =>
+        PythonFunction.CreateAsync(cli, "kin", Source, "handler", new Dictionary<string, string> { ["SINK"] = sinkUrl }, "--timeout", "60");
 }

@@ -8,13 +8,9 @@ namespace Grid.Tests.StreamDelivery;
 /// <summary>Three nodes on one PostgreSQL, and the sink.</summary>
 public sealed class DeliveryClusterFixture : ClusterHarness
 {
-    public RecordSink Sink { get; } = new();
+    public DeliveryClusterFixture() => Sink = Own(new RecordSink());
 
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Sink.DisposeAsync();
-    }
+    public RecordSink Sink { get; }
 }
 
 /// <summary>
@@ -29,9 +25,7 @@ public sealed class DeliveryKillTests(DeliveryClusterFixture cluster, ITestOutpu
     public async Task Every_record_is_processed_in_order_per_shard_when_a_node_is_killed_during_the_puts()
     {
         var clock = Stopwatch.StartNew();
-        var function = await DeliveryFunctions.DeployAsync(cluster.Cli, cluster.Sink.Url);
-        var stream = NodeFixture.UniqueName("st");
-        await Scenario.CreateStreamAndMappingAsync(cluster.Boto, stream, shards: 4, function);
+        var (stream, _) = await Scenario.CreateFunctionStreamAndMappingAsync(cluster, cluster.Sink, shards: 4);
 
         var puts = Scenario.PutAsync(cluster.Boto, stream, Records, keys: 1000, threads: 4, endpointsFile: cluster.EndpointsFile);
         while (cluster.Sink.Distinct < Records / 5)

@@ -7,13 +7,9 @@ namespace Grid.Tests.StreamDelivery;
 /// <summary>An embedded node and the sink its test functions report to.</summary>
 public sealed class DeliveryFixture : EmbeddedNodeFixture
 {
-    public RecordSink Sink { get; } = new();
+    public DeliveryFixture() => Sink = Own(new RecordSink());
 
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Sink.DisposeAsync();
-    }
+    public RecordSink Sink { get; }
 }
 
 /// <summary>Event source mapping delivery on one embedded node: at least once, in order per shard, checkpointed.</summary>
@@ -24,9 +20,7 @@ public sealed class EmbeddedDeliveryTests(DeliveryFixture fixture, ITestOutputHe
     [Fact]
     public async Task Twenty_thousand_records_reach_the_function_at_least_once_and_in_order_per_shard()
     {
-        var function = await DeliveryFunctions.DeployAsync(fixture.Cli, fixture.Sink.Url);
-        var stream = NodeFixture.UniqueName("st");
-        var mapping = await Scenario.CreateStreamAndMappingAsync(fixture.Boto, stream, shards: 4, function);
+        var (stream, mapping) = await Scenario.CreateFunctionStreamAndMappingAsync(fixture, fixture.Sink, shards: 4);
 
         var put = await Scenario.PutAsync(fixture.Boto, stream, Records, keys: 97);
         output.WriteLine($"put: {put?.ToJsonString()}");
@@ -48,9 +42,7 @@ public sealed class EmbeddedDeliveryTests(DeliveryFixture fixture, ITestOutputHe
     public async Task Parallelization_keeps_order_per_key_and_the_batching_window_fills_batches()
     {
         await using var sink = new RecordSink();
-        var function = await DeliveryFunctions.DeployAsync(fixture.Cli, sink.Url);
-        var stream = NodeFixture.UniqueName("st");
-        await Scenario.CreateStreamAndMappingAsync(fixture.Boto, stream, shards: 1, function, batchSize: 50, windowSeconds: 2, parallelization: 4);
+        var (stream, _) = await Scenario.CreateFunctionStreamAndMappingAsync(fixture, sink, shards: 1, batchSize: 50, windowSeconds: 2, parallelization: 4);
 
         // 2,000 records over 40 keys in 4 calls: the 2-second window lets full batches (50 per lane, 4 lanes) build up.
         await Scenario.PutAsync(fixture.Boto, stream, 2000, keys: 40, threads: 1);

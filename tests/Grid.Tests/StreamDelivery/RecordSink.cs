@@ -1,37 +1,22 @@
-using System.Diagnostics;
-using System.Net;
-using System.Text.Json;
+using System.Globalization;
+using System.Text.Json.Nodes;
 using Grid.Tests.Infrastructure;
 
 namespace Grid.Tests.StreamDelivery;
 
 /// <summary>
-/// Where the test function reports every batch it was invoked with (functions run sandboxed, with a read-only filesystem,
-/// but share the host's network): an HTTP listener on 127.0.0.1 that keeps, per shard, the records in the order the
+/// Where the test function reports every batch it was invoked with: keeps, per shard, the records in the order the
 /// invocations reported them.
 /// </summary>
-public sealed class RecordSink : IAsyncDisposable
+public sealed class RecordSink : JsonPostListener
 {
-    private readonly HttpListener _listener = new();
     private readonly Lock _lock = new();
     private readonly Dictionary<int, List<Processed>> _byShard = [];
     private readonly HashSet<string> _distinct = [];
-    private readonly Task _loop;
     private int _invocations;
 
     /// <summary>One record as the function saw it; <see cref="InvokedAt"/> is the function's clock (unix seconds).</summary>
     public sealed record Processed(int Shard, long Seq, string PartitionKey, string Data, double InvokedAt);
-
-    public RecordSink()
-    {
-        Port = FreePort.Next();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
-        _loop = Task.Run(LoopAsync);
-    }
-
-    public int Port { get; }
-    public string Url => $"http://127.0.0.1:{Port}/";
 
     public int Distinct
     {
@@ -46,68 +31,25 @@ public sealed class RecordSink : IAsyncDisposable
     }
 
     /// <summary>Waits until <paramref name="expected"/> distinct records (by data) were processed, or fails saying how many were.</summary>
-    public async Task WaitForAsync(int expected, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (Distinct < expected)
-        {
-            if (clock.Elapsed > timeout)
-            {
-                throw new Xunit.Sdk.XunitException($"only {Distinct} of {expected} records were processed within {timeout.TotalSeconds:0} s");
-            }
-            await Task.Delay(100);
-        }
-    }
+    public Task WaitForAsync(int expected, TimeSpan timeout) => PollAsync(() => Distinct >= expected, timeout,
+        () => $"only {Distinct} of {expected} records were processed within {timeout.TotalSeconds:0} s");
 
-    private async Task LoopAsync()
+    /// <summary>A batch: {"t": the function's clock, "r": [[sequence number (4-digit shard, then seq), partition key, data], ...]}.</summary>
+    protected override void Receive(JsonNode body)
     {
-        while (_listener.IsListening)
+        var at = body["t"]!.GetValue<double>();
+        lock (_lock)
         {
-            HttpListenerContext context;
-            try
+            foreach (var r in body["r"]!.AsArray())
             {
-                context = await _listener.GetContextAsync();
+                var sequenceNumber = (string)r![0]!;
+                var shard = int.Parse(sequenceNumber[..4], CultureInfo.InvariantCulture);
+                var processed = new Processed(shard, long.Parse(sequenceNumber[4..], CultureInfo.InvariantCulture), (string)r[1]!, (string)r[2]!, at);
+                if (!_byShard.TryGetValue(shard, out var list)) _byShard[shard] = list = [];
+                list.Add(processed);
+                _distinct.Add(processed.Data);
             }
-            catch (Exception) when (!_listener.IsListening)
-            {
-                return;
-            }
-            catch (HttpListenerException)
-            {
-                return;
-            }
-            try
-            {
-                using var document = await JsonDocument.ParseAsync(context.Request.InputStream);
-                var at = document.RootElement.GetProperty("t").GetDouble();
-                lock (_lock)
-                {
-                    foreach (var r in document.RootElement.GetProperty("r").EnumerateArray())
-                    {
-                        var sequenceNumber = r[0].GetString()!;
-                        var shard = int.Parse(sequenceNumber[..4], System.Globalization.CultureInfo.InvariantCulture);
-                        var processed = new Processed(shard, long.Parse(sequenceNumber[4..], System.Globalization.CultureInfo.InvariantCulture),
-                            r[1].GetString()!, r[2].GetString()!, at);
-                        if (!_byShard.TryGetValue(shard, out var list)) _byShard[shard] = list = [];
-                        list.Add(processed);
-                        _distinct.Add(processed.Data);
-                    }
-                }
-                Interlocked.Increment(ref _invocations);
-                context.Response.StatusCode = 200;
-            }
-            catch (Exception)
-            {
-                context.Response.StatusCode = 400;
-            }
-            context.Response.Close();
         }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _listener.Stop();
-        _listener.Close();
-        await _loop;
+        Interlocked.Increment(ref _invocations);
     }
 }

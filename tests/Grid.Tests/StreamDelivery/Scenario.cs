@@ -17,11 +17,16 @@ public static class Scenario
 
         """;
 
-    /// <summary>Creates a stream with <paramref name="shards"/> shards and a TRIM_HORIZON mapping of it to <paramref name="function"/>.</summary>
-    public static async Task<string> CreateStreamAndMappingAsync(Boto3 boto, string stream, int shards, string function,
+    /// <summary>
+    /// Deploys the function that reports to <paramref name="sink"/>, then creates a stream with <paramref name="shards"/>
+    /// shards and a TRIM_HORIZON mapping of it to the function; returns the stream's name and the mapping's UUID.
+    /// </summary>
+    public static async Task<(string Stream, string Mapping)> CreateFunctionStreamAndMappingAsync(NodeFixture fixture, RecordSink sink, int shards,
         int batchSize = 100, int windowSeconds = 0, int parallelization = 1)
     {
-        var result = await boto.RunAsync(KinesisClient + $$"""
+        var function = await DeliveryFunctions.DeployAsync(fixture.Cli, sink.Url);
+        var stream = NodeFixture.UniqueName("st");
+        var result = await fixture.Boto.RunAsync(KinesisClient + $$"""
             import time
             kinesis.create_stream(StreamName={{Boto3.Literal(stream)}}, ShardCount={{shards}})
             for _ in range(100):
@@ -34,7 +39,7 @@ public static class Scenario
                 ParallelizationFactor={{parallelization}})
             out({"uuid": mapping["UUID"]})
             """);
-        return result!["uuid"]!.GetValue<string>();
+        return (stream, result!["uuid"]!.GetValue<string>());
     }
 
     /// <summary>

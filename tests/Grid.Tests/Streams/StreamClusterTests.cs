@@ -3,26 +3,8 @@ using Xunit;
 
 namespace Grid.Tests.Streams;
 
-/// <summary>Two nodes on one PostgreSQL.</summary>
-public sealed class StreamClusterFixture : ClusterNodeFixture
-{
-    public GridNode Second { get; private set; } = null!;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        Second = await StartNodeAsync("node2");
-    }
-
-    public override async Task DisposeAsync()
-    {
-        if (Second is not null) await Second.DisposeAsync();
-        await base.DisposeAsync();
-    }
-}
-
 /// <summary>Cluster mode: records put through one node are durable in PostgreSQL and read, in order, through the other.</summary>
-public sealed class StreamClusterTests(StreamClusterFixture fixture) : IClassFixture<StreamClusterFixture>
+public sealed class StreamClusterTests(TwoNodeClusterFixture fixture) : IClassFixture<TwoNodeClusterFixture>
 {
     [Fact]
     public async Task Records_put_on_one_node_are_read_on_the_other()
