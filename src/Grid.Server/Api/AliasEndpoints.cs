@@ -19,14 +19,8 @@ public static partial class AliasEndpoints
     [GeneratedRegex(@"^(\$LATEST|[0-9]+)$")]
     private static partial Regex VersionRegex();
 
-    public static void Map(IEndpointRouteBuilder app)
-    {
-        app.MapPost("/2015-03-31/functions/{functionName}/aliases", Create);
-        app.MapGet("/2015-03-31/functions/{functionName}/aliases", List);
-        app.MapGet("/2015-03-31/functions/{functionName}/aliases/{aliasName}", Get);
-        app.MapPut("/2015-03-31/functions/{functionName}/aliases/{aliasName}", Update);
-        app.MapDelete("/2015-03-31/functions/{functionName}/aliases/{aliasName}", Delete);
-    }
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapResource("/2015-03-31/functions/{functionName}/aliases", "aliasName", create: Create, list: List, get: Get, update: Update, delete: Delete);
 
     private static async Task<IResult> Create(string functionName, HttpContext http, IGrainFactory grains, FunctionCache cache,
         IOptions<GridOptions> options)
@@ -79,13 +73,15 @@ public static partial class AliasEndpoints
         return ApiContext.Json(new ListAliasesResponse { Aliases = page, NextMarker = next }, GridJsonContext.Default.ListAliasesResponse);
     }
 
+    /// <summary>Deletes the alias with what targets it: its provisioned concurrency and its event source mappings (as a version delete does).</summary>
     private static async Task<IResult> Delete(string functionName, string aliasName, HttpContext http, IGrainFactory grains,
-        FunctionCache cache, Storage.ConcurrencyStore concurrency, IOptions<GridOptions> options)
+        FunctionCache cache, Storage.ConcurrencyStore concurrency, Triggers.Mappings.MappingStore mappings, IOptions<GridOptions> options)
     {
         var (account, name) = Function(functionName, http, options);
         CheckName(aliasName);
         await Grain(grains, account, name).DeleteAlias(aliasName);
         await concurrency.DeleteProvisionedAsync(account, name, aliasName);
+        await mappings.DeleteForFunctionAsync(account, name, aliasName, http.RequestAborted);
         cache.Invalidate(account, name);
         return Results.StatusCode(StatusCodes.Status204NoContent);
     }

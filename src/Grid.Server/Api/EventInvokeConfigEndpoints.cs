@@ -8,7 +8,8 @@ namespace Grid.Server.Api;
 
 /// <summary>
 /// Put/Update/Get/List/DeleteFunctionEventInvokeConfig (API 2019-09-25): retries, maximum event age and destinations of
-/// a qualifier's asynchronous invocations. Destinations are Lambda functions of the same account (Grid streams later).
+/// a qualifier's asynchronous invocations. Destinations are Lambda functions of the same account; Lambda's SQS, SNS,
+/// EventBridge and S3 destinations are refused.
 /// </summary>
 public static class EventInvokeConfigEndpoints
 {
@@ -139,7 +140,8 @@ public static class EventInvokeConfigEndpoints
         if (DestinationRecord.ParseFunctionArn(arn) is not { } function)
         {
             throw Errors.InvalidParameter(
-                $"The destination ARN {arn} is not supported: Grid delivers async invocation records to Lambda functions only (Grid streams later).");
+                $"The destination ARN {arn} is not supported: Grid delivers async invocation records to Lambda functions only: "
+                + $"give a function ARN, arn:aws:lambda:{region}:{account}:function:<name>.");
         }
         var parts = arn.Split(':');
         if (function.Account != account || parts[3] != region)

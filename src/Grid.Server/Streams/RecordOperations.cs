@@ -85,6 +85,8 @@ public static class RecordOperations
     {
         var outcomes = await call.Log.AppendManyAsync(stream, placed.Select(p => (p.Shard, p.Record)).ToArray(), call.Aborted);
         if (outcomes.Any(o => o.Error is StreamGoneException)) throw KinesisException.StreamNotFound(stream.Name, stream.AccountId);
+        call.Http.RequestServices.GetRequiredService<Telemetry.GridMetrics>()
+            .StreamRecordsIncoming(stream.AccountId, stream.Name, outcomes.Count(o => o.Appended is not null));
         return outcomes;
     }
 

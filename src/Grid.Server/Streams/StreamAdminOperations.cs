@@ -39,10 +39,16 @@ public static class StreamAdminOperations
             : throw KinesisException.Validation(mode ?? "null", "streamModeDetails.streamMode", "Member must satisfy enum value set: [ON_DEMAND, PROVISIONED]");
     }
 
+    /// <summary>
+    /// Deletes the stream and its event source mappings with their checkpoints (they could never run again: a re-created
+    /// stream of the same name is another stream, with sequence numbers from 1, and gets mappings of its own).
+    /// </summary>
     public static async Task DeleteStream(KinesisCall call)
     {
         var stream = await call.StreamAsync();
         await call.Catalog.DeleteAsync(stream, call.Aborted);
+        // Not cancelled with the request: the stream is gone, so its mappings must go too.
+        await call.Http.RequestServices.GetRequiredService<Triggers.Mappings.MappingStore>().DeleteOrphanedAsync(CancellationToken.None);
         call.Http.RequestServices.GetRequiredService<StreamRetentionService>().SweepSoon();
         await call.ReplyEmptyAsync();
     }

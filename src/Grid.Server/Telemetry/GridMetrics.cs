@@ -12,6 +12,10 @@ namespace Grid.Server.Telemetry;
 /// Async invocation: grid_async_queue_depth (events queued or running, cluster-wide, as this node last counted them),
 /// grid_async_event_age_seconds (enqueue to the start of each attempt) and grid_async_dropped_total (events given up
 /// or dropped, by reason); labels account, function (+ reason).
+/// Streams: grid_stream_incoming_records_total (records acknowledged by PutRecord(s); labels account, stream),
+/// grid_esm_records_total (records an event source mapping finished, its checkpoint moved past them) and
+/// grid_esm_iterator_age_seconds (Lambda's IteratorAge: age of each batch's last record when the function gets it);
+/// labels account, function, mapping.
 /// The names are a contract: dashboards/ and its tests query them.
 /// </summary>
 public sealed class GridMetrics : IDisposable
@@ -45,6 +49,7 @@ public sealed class GridMetrics : IDisposable
         _meter.CreateObservableGauge("grid.environments", () => Environments(environments),
             description: "Environments on this node by state: starting, idle (warm), busy.");
         CreateAsyncInstruments();
+        CreateStreamInstruments();
     }
 
     /// <summary>Makes a function version's error and throttle series exist at 0, so rates and alerts see them.</summary>
@@ -111,6 +116,29 @@ public sealed class GridMetrics : IDisposable
         _asyncDropped = _meter.CreateCounter<long>("grid.async.dropped",
             description: "Async events given up (retries exhausted, too old) or dropped (function deleted), by reason.");
         _asyncEventAge = _meter.CreateHistogram<double>("grid.async.event_age", "s", "Time from enqueue to the start of each attempt.");
+    }
+
+    // Streams and event source mappings (Streams/, Triggers/Delivery/); created in the constructor by CreateStreamInstruments.
+    private Counter<long> _streamIncoming = null!;
+    private Counter<long> _esmRecords = null!;
+    private Histogram<double> _esmIteratorAge = null!;
+
+    public void StreamRecordsIncoming(string account, string stream, int records) =>
+        _streamIncoming.Add(records, new TagList { { "account", account }, { "stream", stream } });
+
+    public void MappingBatchStarted(string account, string function, string mapping, double iteratorAgeSeconds) =>
+        _esmIteratorAge.Record(iteratorAgeSeconds, new TagList { { "account", account }, { "function", function }, { "mapping", mapping } });
+
+    public void MappingRecordsFinished(string account, string function, string mapping, int records) =>
+        _esmRecords.Add(records, new TagList { { "account", account }, { "function", function }, { "mapping", mapping } });
+
+    private void CreateStreamInstruments()
+    {
+        _streamIncoming = _meter.CreateCounter<long>("grid.stream.incoming_records", description: "Records acknowledged by PutRecord and PutRecords.");
+        _esmRecords = _meter.CreateCounter<long>("grid.esm.records",
+            description: "Records an event source mapping finished (processed, or given up under its failure rules) and checkpointed.");
+        _esmIteratorAge = _meter.CreateHistogram<double>("grid.esm.iterator_age", "s",
+            "Age of the last record of each batch when it goes to the function (Lambda's IteratorAge).");
     }
 
     public void Dispose() => _meter.Dispose();

@@ -36,6 +36,7 @@ public static class TelemetrySetup
                     .AddView("grid.invocation.duration", new ExplicitBucketHistogramConfiguration { Boundaries = GridMetrics.DurationBuckets })
                     .AddView("grid.init.duration", new ExplicitBucketHistogramConfiguration { Boundaries = GridMetrics.DurationBuckets })
                     .AddView("grid.async.event_age", new ExplicitBucketHistogramConfiguration { Boundaries = GridMetrics.EventAgeBuckets })
+                    .AddView("grid.esm.iterator_age", new ExplicitBucketHistogramConfiguration { Boundaries = GridMetrics.EventAgeBuckets })
                     .AddPrometheusExporter();
                 if (otlp is not null) m.AddOtlpExporter(o => Configure(o, otlp, protocol, "v1/metrics"));
             });

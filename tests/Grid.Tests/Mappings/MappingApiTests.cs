@@ -270,4 +270,48 @@ public sealed class MappingApiTests(MappingFixture fixture) : IClassFixture<Mapp
         await fixture.Cli.FailsAsync("ResourceNotFoundException", "lambda", "get-event-source-mapping", "--uuid", uuid);
         Assert.Equal(0, await fixture.CountAsync($"SELECT count(*) FROM grid_esm_checkpoints WHERE mapping_uuid = '{uuid}'"));
     }
+
+    [Fact]
+    public async Task Deleting_a_stream_deletes_its_mappings_and_a_recreated_stream_gets_new_ones()
+    {
+        var (function, stream, streamArn) = await FunctionAndStreamAsync();
+        var old = await MapAsync(function, streamArn);
+        var before = await fixture.PutAsync(stream, ("before", "k"));
+        await fixture.Listener.WaitAsync(function, r => MappingFunctions.Succeeded(r).Contains("before"), TimeSpan.FromSeconds(60));
+
+        await fixture.Cli.OkAsync("kinesis", "delete-stream", "--stream-name", stream);
+        Assert.Empty((await fixture.Cli.OkAsync("lambda", "list-event-source-mappings", "--function-name", function))["EventSourceMappings"]!.AsArray());
+        await fixture.Cli.FailsAsync("ResourceNotFoundException", "lambda", "get-event-source-mapping", "--uuid", old);
+        Assert.Equal(0, await fixture.CountAsync($"SELECT count(*) FROM grid_esm_checkpoints WHERE mapping_uuid = '{old}'"));
+
+        // Same name, same ARN, a new stream whose sequence numbers start at 1 again: a new mapping (no 409) reads it from there.
+        Assert.Equal(streamArn, await fixture.CreateStreamAsync(stream));
+        var fresh = await MapAsync(function, streamArn);
+        Assert.NotEqual(old, fresh);
+        var put = await fixture.PutAsync(stream, ("after", "k"));
+        Assert.Equal(before[0].Seq, put[0].Seq); // the old mapping's checkpoint would have skipped this record
+        var reports = await fixture.Listener.WaitAsync(function, r => MappingFunctions.Succeeded(r).Contains("after"), TimeSpan.FromSeconds(60));
+        var after = reports.Single(r => MappingFunctions.Data(r).Contains("after"));
+        Assert.Equal(["after"], MappingFunctions.Data(after));
+        Assert.Equal(put[0].Seq, MappingFunctions.Sequences(after).Single());
+    }
+
+    [Fact]
+    public async Task Deleting_an_alias_deletes_the_mappings_that_invoke_it()
+    {
+        var (function, _, streamArn) = await FunctionAndStreamAsync();
+        await fixture.Cli.OkAsync("lambda", "create-alias", "--function-name", function, "--name", "live", "--function-version", "$LATEST");
+        var viaAlias = await MapAsync(function + ":live", streamArn, "--no-enabled");
+        var unqualified = await MapAsync(function, streamArn, "--no-enabled");
+
+        await fixture.Cli.OkAsync("lambda", "delete-alias", "--function-name", function, "--name", "live");
+        var left = (await fixture.Cli.OkAsync("lambda", "list-event-source-mappings", "--function-name", function))["EventSourceMappings"]!.AsArray();
+        Assert.Equal(unqualified, (string)left.Single()!["UUID"]!);
+        await fixture.Cli.FailsAsync("ResourceNotFoundException", "lambda", "get-event-source-mapping", "--uuid", viaAlias);
+        Assert.Equal(0, await fixture.CountAsync($"SELECT count(*) FROM grid_esm_checkpoints WHERE mapping_uuid = '{viaAlias}'"));
+    }
+
+    private async Task<string> MapAsync(string function, string streamArn, params string[] extra) =>
+        (string)(await fixture.Cli.OkAsync(["lambda", "create-event-source-mapping", "--function-name", function, "--event-source-arn", streamArn,
+            "--starting-position", "TRIM_HORIZON", .. extra]))["UUID"]!;
 }

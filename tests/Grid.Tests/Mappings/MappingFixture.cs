@@ -8,13 +8,9 @@ namespace Grid.Tests.Mappings;
 /// <summary>An embedded node, a callback listener for the test functions, and stream helpers over the real clients.</summary>
 public sealed class MappingFixture : EmbeddedNodeFixture
 {
-    public CallbackListener Listener { get; } = new();
+    public MappingFixture() => Listener = Own(new CallbackListener());
 
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Listener.DisposeAsync();
-    }
+    public CallbackListener Listener { get; }
 
     /// <summary>Creates a stream with the AWS CLI, waits until it is ACTIVE, and returns its ARN.</summary>
     public async Task<string> CreateStreamAsync(string name, int shards = 1)

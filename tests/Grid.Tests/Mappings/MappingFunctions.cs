@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Grid.Tests.Async;
 using Grid.Tests.Infrastructure;
@@ -13,13 +12,8 @@ namespace Grid.Tests.Mappings;
 /// </summary>
 public static class MappingFunctions
 {
-    public const string Source = """
-        import base64, json, os, time, urllib.request
-
-        def _report(kind, event, context):
-            body = json.dumps({"kind": kind, "function": context.function_name, "requestId": context.aws_request_id, "event": event}).encode()
-            request = urllib.request.Request(os.environ["CALLBACK"], data=body, method="POST", headers={"Content-Type": "application/json"})
-            urllib.request.urlopen(request, timeout=30).read()
+    public const string Source = AsyncFunctions.Report + """
+        import base64, time
 
         def _data(record):
             return base64.b64decode(record["kinesis"]["data"]).decode()
@@ -46,15 +40,8 @@ public static class MappingFunctions
         """;
 
     /// <summary>Creates a function with the given handler (raise_, partial, ok); returns its name.</summary>
-    public static async Task<string> DeployAsync(AwsCli cli, string callback, string handler)
-    {
-        var name = NodeFixture.UniqueName(handler.TrimEnd('_'));
-        var environment = JsonSerializer.Serialize(new { Variables = new Dictionary<string, string> { ["CALLBACK"] = callback } });
-        await cli.OkAsync(["lambda", "create-function", "--function-name", name, "--runtime", "python3.11", "--handler", "app." + handler,
-            "--role", $"arn:aws:iam::{cli.Credentials.AccountId}:role/test", "--zip-file", Zips.ToFileArgument(Zips.Create(("app.py", Source))),
-            "--environment", environment, "--timeout", "30"]);
-        return name;
-    }
+    public static Task<string> DeployAsync(AwsCli cli, string callback, string handler) =>
+        AsyncFunctions.DeployReportingAsync(cli, callback, Source, handler, "--timeout", "30");
 
     public static string FunctionArn(string account, string name) => $"arn:aws:lambda:us-east-1:{account}:function:{name}";
 

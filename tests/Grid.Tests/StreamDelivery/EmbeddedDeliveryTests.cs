@@ -36,6 +36,14 @@ public sealed class EmbeddedDeliveryTests(DeliveryFixture fixture, ITestOutputHe
             await Task.Delay(100);
         }
         output.WriteLine($"{fixture.Sink.Invocations} invocations");
+
+        // The node's metrics count the records in and through the mapping, and how old each batch was (IteratorAge).
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(fixture.Node.Endpoint + "/metrics");
+        Assert.Equal(Records, Observability.PromQl.SampleValue(metrics, "grid_stream_incoming_records_total", $"stream=\"{stream}\""));
+        Assert.Equal(Records, Observability.PromQl.SampleValue(metrics, "grid_esm_records_total", $"mapping=\"{mapping}\""));
+        Assert.True(Observability.PromQl.SampleValue(metrics, "grid_esm_iterator_age_seconds_count", $"mapping=\"{mapping}\"") >= Records / 100,
+            "every batch records its iterator age");
     }
 
     [Fact]

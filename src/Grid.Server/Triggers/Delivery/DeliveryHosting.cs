@@ -1,3 +1,4 @@
+using Grid.Server.Hosting;
 using Grid.Server.Triggers.Mappings;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -13,8 +14,10 @@ public static class DeliveryHosting
     /// Registers the "grid-shards" persistent stream provider (pulling agents over the record log, implicit subscriptions
     /// only, so no pub/sub storage), the consumer grain's services and <see cref="CheckpointStore"/>.
     /// </summary>
+    /// <exception cref="StartupException">A Grid:Delivery setting is out of range (the message names it and the range).</exception>
     public static ISiloBuilder AddGridStreamDelivery(this ISiloBuilder silo)
     {
+        CheckOptions(silo.Configuration);
         silo.Services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section);
         silo.Services.TryAddSingleton<CheckpointStore>();
         // What delivery runs on; the mapping API registers them too (same types: one instance either way).
@@ -35,5 +38,15 @@ public static class DeliveryHosting
             }));
         });
         return silo;
+    }
+
+    /// <summary>Refuses to start on settings that would break delivery, as the node does for the Grid section.</summary>
+    private static void CheckOptions(IConfiguration configuration)
+    {
+        var options = new DeliveryOptions();
+        configuration.GetSection(DeliveryOptions.Section).Bind(options);
+        if (options.Problems() is not { Count: > 0 } problems) return;
+        throw new StartupException("Invalid configuration:\n  " + string.Join("\n  ", problems)
+            + $"\nSet values in appsettings.json (section \"{DeliveryOptions.Section}\") or environment variables (Grid__Delivery__QueueCount=4).");
     }
 }

@@ -29,6 +29,8 @@ public sealed class ShardConsumerGrain(
     MappingStore mappings,
     BatchProcessor processor,
     CheckpointStore checkpoints,
+    Telemetry.GridMetrics metrics,
+    TimeProvider time,
     IOptions<DeliveryOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<ShardConsumerGrain> logger) : Grain, IShardConsumerGrain, IStreamSubscriptionObserver, IAsyncObserver<ShardBatch>
@@ -161,9 +163,12 @@ public sealed class ShardConsumerGrain(
             }
         }
 
+        metrics.MappingBatchStarted(mapping.AccountId, mapping.FunctionName, _uuid,
+            Math.Max(0, time.GetUtcNow().ToUnixTimeMilliseconds() - records[^1].ArrivedMs) / 1000.0);
         await ProcessAsync(mapping, records, ct);
         var last = records[^1].Seq;
         await checkpoints.AdvanceAsync(_uuid, _shard, last, ct);
+        metrics.MappingRecordsFinished(mapping.AccountId, mapping.FunctionName, _uuid, records.Count);
         _checkpoint = last;
         if (work.Records is not null || last >= work.UpTo) _work.Dequeue();
         else work.After = last;

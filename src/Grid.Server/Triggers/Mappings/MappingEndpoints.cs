@@ -15,15 +15,8 @@ public static class MappingEndpoints
 {
     private const string Root = "/2015-03-31/event-source-mappings";
 
-    public static void Map(IEndpointRouteBuilder app)
-    {
-        // Routing matches a trailing slash too: ".../event-source-mappings/" (what the clients send) and without it.
-        app.MapPost(Root, Create);
-        app.MapGet(Root, List);
-        app.MapGet(Root + "/{uuid}", Get);
-        app.MapPut(Root + "/{uuid}", Update);
-        app.MapDelete(Root + "/{uuid}", Delete);
-    }
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapResource(Root, "uuid", create: Create, list: List, get: Get, update: Update, delete: Delete);
 
     /// <summary>Registers the mapping store and the batch processor (the consumers in Triggers/Delivery use both).</summary>
     public static IServiceCollection AddEventSourceMappings(this IServiceCollection services) =>
@@ -46,12 +39,14 @@ public static class MappingEndpoints
             stream.ShardCount, settings, request.Enabled ?? true);
         var row = new MappingRow(snapshot, snapshot.Enabled ? MappingRow.Enabled : MappingRow.Disabled, MappingRow.UserAction,
             MappingRow.NoRecordsProcessed, now, now);
-        if (await store.CreateAsync(row, checkpoints, http.RequestAborted) is { } existing)
+        var created = await store.CreateAsync(row, checkpoints, http.RequestAborted);
+        if (created.Outcome == MappingCreateOutcome.StreamGone) throw StreamNotFound(stream.Arn);
+        if (created.Outcome == MappingCreateOutcome.Duplicate)
         {
             var name = function.Qualifier is null ? function.Name : $"{function.Name}:{function.Qualifier}";
             throw new LambdaException(System.Net.HttpStatusCode.Conflict, "ResourceConflictException",
                 $"The event source arn (\" {stream.Arn} \") and function (\" {name} \") provided mapping already exists. "
-                + $"Please update or delete the existing mapping with UUID {existing}", MessageCasing.Lower);
+                + $"Please update or delete the existing mapping with UUID {created.ExistingUuid}", MessageCasing.Lower);
         }
         return Answer(row, "Creating", region, StatusCodes.Status202Accepted);
     }
@@ -142,12 +137,11 @@ public static class MappingEndpoints
                 $"Unsupported event source {arn}: Grid maps Grid streams only (arn:aws:kinesis:<region>:<account>:stream/<name>; create one with aws kinesis create-stream).");
         }
         var stream = await streams.FindByArnAsync(arn);
-        if (stream is null || stream.AccountId != account || stream.Status != "ACTIVE")
-        {
-            throw Errors.ResourceNotFound($"Stream not found: {arn}. Create it with aws kinesis create-stream, or check the region and account in the ARN.");
-        }
-        return stream;
+        return stream is not null && stream.AccountId == account && stream.Status == "ACTIVE" ? stream : throw StreamNotFound(arn);
     }
+
+    private static LambdaException StreamNotFound(string arn) =>
+        Errors.ResourceNotFound($"Stream not found: {arn}. Create it with aws kinesis create-stream, or check the region and account in the ARN.");
 
     private static async Task CheckDestinationExistsAsync(MappingSettings settings, string account, StreamLog streams, FunctionInvoker invoker)
     {

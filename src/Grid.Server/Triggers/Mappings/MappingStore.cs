@@ -53,10 +53,10 @@ public sealed class MappingStore(Database database, TimeProvider time)
     }
 
     /// <summary>
-    /// Inserts the mapping and its checkpoint per shard in one transaction. Returns the UUID of an existing mapping of the
-    /// same source and function (and nothing is written), or null when the mapping was created.
+    /// Inserts the mapping and its checkpoint per shard in one transaction, unless the stream has gone meanwhile (a
+    /// concurrent DeleteStream) or the stream already has a mapping of the same function and qualifier.
     /// </summary>
-    public async Task<string?> CreateAsync(MappingRow row, IReadOnlyList<long> checkpoints, CancellationToken ct = default)
+    public async Task<MappingCreateResult> CreateAsync(MappingRow row, IReadOnlyList<long> checkpoints, CancellationToken ct = default)
     {
         var m = row.Snapshot;
         await using var connection = await database.OpenAsync(ct);
@@ -64,14 +64,23 @@ public sealed class MappingStore(Database database, TimeProvider time)
         if (database.IsPostgres)
         {
             // Two concurrent creates of the same pair would both see no duplicate; serialise them on the pair.
-            await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock(hashtext(@k))", ct, ("@k", $"esm:{m.EventSourceArn}:{m.AccountId}:{m.FunctionName}"));
+            await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock(hashtext(@k))", ct, ("@k", $"esm:{m.StreamId}:{m.FunctionName}"));
         }
+        // Holding the stream row (FOR SHARE) makes a concurrent DeleteStream wait for this insert, so its sweep of the
+        // stream's mappings sees it; SQLite transactions are serial anyway.
+        await using (var stream = connection.Command(
+            "SELECT 1 FROM grid_streams WHERE id = @s" + (database.IsPostgres ? " FOR SHARE" : ""), ("@s", m.StreamId)))
+        {
+            stream.Transaction = tx;
+            if (await stream.ExecuteScalarAsync(ct) is null) return new MappingCreateResult(MappingCreateOutcome.StreamGone, null);
+        }
+        // The same stream, not the same ARN: a re-created stream of the same name is another stream (a new id).
         await using (var duplicate = connection.Command(
-            "SELECT uuid FROM grid_event_source_mappings WHERE account_id = @a AND event_source_arn = @arn AND function_name = @f "
-            + "AND COALESCE(qualifier, '') = @q", ("@a", m.AccountId), ("@arn", m.EventSourceArn), ("@f", m.FunctionName), ("@q", m.Qualifier ?? "")))
+            "SELECT uuid FROM grid_event_source_mappings WHERE stream_id = @s AND function_name = @f AND COALESCE(qualifier, '') = @q",
+            ("@s", m.StreamId), ("@f", m.FunctionName), ("@q", m.Qualifier ?? "")))
         {
             duplicate.Transaction = tx;
-            if (await duplicate.ExecuteScalarAsync(ct) is string existing) return existing;
+            if (await duplicate.ExecuteScalarAsync(ct) is string existing) return new MappingCreateResult(MappingCreateOutcome.Duplicate, existing);
         }
         await ExecuteAsync(connection, tx,
             "INSERT INTO grid_event_source_mappings (uuid, account_id, function_name, qualifier, event_source_arn, stream_id, config, state, "
@@ -92,7 +101,7 @@ public sealed class MappingStore(Database database, TimeProvider time)
             }
         }
         await tx.CommitAsync(ct);
-        return null;
+        return new MappingCreateResult(MappingCreateOutcome.Created, null);
     }
 
     /// <summary>Writes the function, settings and state of an existing mapping; false when it no longer exists.</summary>
@@ -120,7 +129,10 @@ public sealed class MappingStore(Database database, TimeProvider time)
         return deleted > 0;
     }
 
-    /// <summary>Removes every mapping of a function (all qualifiers) with their checkpoints: the function was deleted.</summary>
+    /// <summary>
+    /// Removes the mappings of a function with their checkpoints: all qualifiers when the function was deleted, or those of
+    /// one version or alias that was deleted.
+    /// </summary>
     public async Task<int> DeleteForFunctionAsync(string accountId, string functionName, string? qualifier = null, CancellationToken ct = default)
     {
         var rows = await ListAsync(accountId, null, functionName, ct);
@@ -128,6 +140,29 @@ public sealed class MappingStore(Database database, TimeProvider time)
         foreach (var row in rows.Where(r => qualifier is null || r.Snapshot.Qualifier == qualifier))
         {
             if (await DeleteAsync(row.Snapshot.Uuid, ct)) count++;
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// Removes, with their checkpoints, every mapping whose stream no longer exists: after a DeleteStream, that stream's
+    /// mappings (and any an interrupted earlier delete left). A mapping never moves to a re-created stream of the same
+    /// name: it names its stream by id, and a new stream gets a new id and sequence numbers from 1.
+    /// </summary>
+    public async Task<int> DeleteOrphanedAsync(CancellationToken ct = default)
+    {
+        List<string> orphans = [];
+        await using (var connection = await database.OpenAsync(ct))
+        await using (var query = connection.Command(
+            "SELECT m.uuid FROM grid_event_source_mappings m WHERE NOT EXISTS (SELECT 1 FROM grid_streams s WHERE s.id = m.stream_id)"))
+        await using (var reader = await query.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) orphans.Add(reader.GetString(0));
+        }
+        var count = 0;
+        foreach (var uuid in orphans)
+        {
+            if (await DeleteAsync(uuid, ct)) count++;
         }
         return count;
     }

@@ -16,14 +16,8 @@ public static class ScheduleEndpoints
 {
     public const string Path = "/grid/2026-11-01/schedules";
 
-    public static void Map(IEndpointRouteBuilder app)
-    {
-        app.MapPost(Path, Create);
-        app.MapGet(Path, List);
-        app.MapGet(Path + "/{name}", Get);
-        app.MapPut(Path + "/{name}", Update);
-        app.MapDelete(Path + "/{name}", Delete);
-    }
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapResource(Path, "name", create: Create, list: List, get: Get, update: Update, delete: Delete);
 
     private static async Task<IResult> Create(HttpContext http, ScheduleStore store, FunctionInvoker invoker, IGrainFactory grains,
         IOptions<GridOptions> options, TimeProvider time)
