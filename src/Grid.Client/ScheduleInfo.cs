@@ -1,6 +1,9 @@
 namespace Grid.Client;
 
-/// <summary>A schedule as the node reports it (times in UTC).</summary>
+/// <summary>
+/// A schedule as the node reports it. Times are UTC, except <see cref="NextFireTimeLocal"/>: the next occurrence as
+/// wall-clock time in <see cref="ScheduleExpressionTimezone"/> (its <see cref="DateTimeOffset.Offset"/> is the zone's).
+/// </summary>
 public sealed record ScheduleInfo(
     string Name,
     string Arn,
@@ -13,4 +16,6 @@ public sealed record ScheduleInfo(
     DateTimeOffset CreationDate,
     DateTimeOffset LastModified,
     DateTimeOffset? LastFireTime,
-    DateTimeOffset? NextFireTime);
+    DateTimeOffset? NextFireTime,
+    string ScheduleExpressionTimezone = "UTC",
+    DateTimeOffset? NextFireTimeLocal = null);

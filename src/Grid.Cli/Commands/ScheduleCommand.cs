@@ -5,12 +5,12 @@ using Spectre.Console;
 
 namespace Grid.Cli.Commands;
 
-/// <summary>`grid schedule create NAME --expression EXPR --function FN | list | show NAME | delete NAME`.</summary>
+/// <summary>`grid schedule create NAME --expression EXPR --function FN [--timezone ZONE] | list | show NAME | delete NAME`.</summary>
 public static class ScheduleCommand
 {
     public static Command Create()
     {
-        var command = new Command("schedule", "Invoke functions on a rate or cron schedule (EventBridge-style, UTC)");
+        var command = new Command("schedule", "Invoke functions on a rate or cron schedule (EventBridge-style, cron in any IANA time zone)");
         command.Aliases.Add("schedules");
         command.Add(CreateSchedule());
         command.Add(List());
@@ -27,11 +27,15 @@ public static class ScheduleCommand
             Description = "rate(5 minutes) | rate(1 hour) | cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 12 * * ? *)",
             Required = true,
         };
+        var timezone = new Option<string?>("--timezone")
+        {
+            Description = "IANA time zone the cron expression is evaluated in, with its daylight saving time, e.g. Europe/Berlin (default: UTC; rates ignore it)",
+        };
         var function = new Option<string>("--function", "-f") { Description = "Function to invoke (name, name:qualifier or ARN)", Required = true };
         var input = new Option<string?>("--input") { Description = "JSON the function receives (default: the EventBridge scheduled event)" };
         var description = new Option<string?>("--description") { Description = "Free text" };
         var disabled = new Option<bool>("--disabled") { Description = "Create it disabled" };
-        var create = new Command("create", "Create a schedule") { name, expression, function, input, description, disabled };
+        var create = new Command("create", "Create a schedule") { name, expression, timezone, function, input, description, disabled };
         create.SetAction(async (parse, cancellationToken) =>
         {
             using var cli = new Invocation(parse);
@@ -39,6 +43,7 @@ public static class ScheduleCommand
             {
                 Name = parse.GetRequiredValue(name),
                 ScheduleExpression = parse.GetRequiredValue(expression),
+                ScheduleExpressionTimezone = parse.GetValue(timezone),
                 FunctionName = parse.GetRequiredValue(function),
                 Input = parse.GetValue(input),
                 Description = parse.GetValue(description),
@@ -49,8 +54,10 @@ public static class ScheduleCommand
                 Terminal.WriteJson(schedule);
                 return ExitCodes.Ok;
             }
-            var next = schedule.NextFireTime is { } at ? $", next at {Time(at)}" : " (disabled)";
-            Terminal.Out.MarkupLine($"Created schedule [bold]{Markup.Escape(schedule.Name)}[/]: {Markup.Escape(schedule.ScheduleExpression)} -> {Markup.Escape(schedule.FunctionName)}{next}");
+            var next = NextTime(schedule) is { } at ? $", next at {at}" : " (disabled)";
+            var zone = IsUtc(schedule) ? "" : " in " + schedule.ScheduleExpressionTimezone;
+            Terminal.Out.MarkupLine(
+                $"Created schedule [bold]{Markup.Escape(schedule.Name)}[/]: {Markup.Escape(schedule.ScheduleExpression + zone)} -> {Markup.Escape(schedule.FunctionName + next)}");
             return ExitCodes.Ok;
         });
         return create;
@@ -76,11 +83,11 @@ public static class ScheduleCommand
                 Terminal.Note("No schedules yet: `grid schedule create NAME --expression 'rate(5 minutes)' --function FN` creates one.");
                 return ExitCodes.Ok;
             }
-            var table = new Table().Border(TableBorder.Simple).AddColumns("NAME", "EXPRESSION", "FUNCTION", "STATE", "LAST FIRED", "NEXT");
+            var table = new Table().Border(TableBorder.Simple).AddColumns("NAME", "EXPRESSION", "TIME ZONE", "FUNCTION", "STATE", "LAST FIRED", "NEXT");
             foreach (var s in schedules)
             {
-                table.AddRow(Markup.Escape(s.Name), Markup.Escape(s.ScheduleExpression), Markup.Escape(s.FunctionName), s.State,
-                    s.LastFireTime is { } last ? Time(last) : "-", s.NextFireTime is { } next ? Time(next) : "-");
+                table.AddRow(Markup.Escape(s.Name), Markup.Escape(s.ScheduleExpression), Markup.Escape(s.ScheduleExpressionTimezone),
+                    Markup.Escape(s.FunctionName), s.State, s.LastFireTime is { } last ? Time(last) : "-", NextTime(s) ?? "-");
             }
             Terminal.Out.Write(table);
             return ExitCodes.Ok;
@@ -105,13 +112,14 @@ public static class ScheduleCommand
                 ("Name", s.Name),
                 ("ARN", s.Arn),
                 ("Expression", s.ScheduleExpression),
+                ("Time zone", s.ScheduleExpressionTimezone),
                 ("Function", s.FunctionArn),
                 ("State", s.State),
                 ("Input", s.Input ?? "(EventBridge scheduled event)"),
                 ("Description", string.IsNullOrEmpty(s.Description) ? null : s.Description),
                 ("Created", Time(s.CreationDate)),
                 ("Last fired", s.LastFireTime is { } last ? Time(last) : "never"),
-                ("Next", s.NextFireTime is { } next ? Time(next) : null));
+                ("Next", NextTime(s)));
             return ExitCodes.Ok;
         });
         return show;
@@ -135,4 +143,18 @@ public static class ScheduleCommand
     }
 
     private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static bool IsUtc(ScheduleInfo s) => s.ScheduleExpressionTimezone is "UTC" or "";
+
+    /// <summary>
+    /// The next occurrence as a UTC instant and, for a schedule in another zone, also as the zone's wall-clock time:
+    /// "2026-11-26 06:30:00 UTC (2026-11-26 12:00:00 +05:30 Asia/Kolkata)". The node computes both, so the CLI needs no tz database.
+    /// </summary>
+    private static string? NextTime(ScheduleInfo s)
+    {
+        if (s.NextFireTime is not { } next) return null;
+        if (IsUtc(s) || s.NextFireTimeLocal is not { } local) return Time(next);
+        var wallClock = local.ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture);
+        return $"{Time(next)} ({wallClock} {s.ScheduleExpressionTimezone})";
+    }
 }

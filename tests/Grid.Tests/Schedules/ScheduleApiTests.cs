@@ -185,6 +185,104 @@ public sealed class ScheduleApiTests(EmbeddedScheduleFixture fixture) : IClassFi
         Assert.Contains("does not exist", again.StandardError);
     }
 
+    [Fact]
+    public async Task A_cron_in_a_time_zone_reports_its_next_occurrence_in_utc_and_local_time_through_the_sdk_and_cli()
+    {
+        var function = await fixture.DeployAsync();
+        var name = NodeFixture.UniqueName("tz");
+        // 09:00 in Asia/Kolkata (UTC+05:30 all year, no DST) is 03:30 UTC.
+        var expected = Scan(DateTime.UtcNow, t => t is { Hour: 3, Minute: 30 });
+        var create = await fixture.Grid.RunAsync("schedule", "create", name, "--expression", "cron(0 9 * * ? *)", "--timezone", "Asia/Kolkata",
+            "--function", function);
+        Assert.True(create.ExitCode == 0, create.ToString());
+        var nextText = $"{expected:yyyy-MM-dd} 03:30:00 UTC ({expected:yyyy-MM-dd} 09:00:00 +05:30 Asia/Kolkata)";
+        Assert.Contains($"Created schedule {name}: cron(0 9 * * ? *) in Asia/Kolkata -> {function}, next at {nextText}", create.StandardOutput);
+
+        var got = await fixture.Client.GetScheduleAsync(name);
+        Assert.Equal<(string, DateTime?)>(("Asia/Kolkata", expected), (got.ScheduleExpressionTimezone, got.NextFireTime?.UtcDateTime));
+        Assert.Equal((TimeSpan.FromHours(5.5), 9, 0), (got.NextFireTimeLocal!.Value.Offset, got.NextFireTimeLocal.Value.Hour, got.NextFireTimeLocal.Value.Minute));
+        Assert.Equal(new DateTimeOffset(expected), got.NextFireTimeLocal);
+        Assert.Equal("Asia/Kolkata", Assert.Single(await ToListAsync(fixture.Client.ListSchedulesAsync(name))).ScheduleExpressionTimezone);
+        var show = await fixture.Grid.RunAsync("schedule", "show", name);
+        Assert.Contains("Asia/Kolkata", show.StandardOutput);
+        Assert.Contains(nextText, show.StandardOutput);
+
+        // Another zone moves the occurrence (update keeps the expression); rates ignore the zone.
+        var utc = await fixture.Client.UpdateScheduleAsync(name, new ScheduleRequest { ScheduleExpressionTimezone = "UTC" });
+        Assert.Equal<(string, DateTime?)>(("UTC", Scan(DateTime.UtcNow, t => t is { Hour: 9, Minute: 0 })), (utc.ScheduleExpressionTimezone, utc.NextFireTime?.UtcDateTime));
+        await fixture.Client.DeleteScheduleAsync(name);
+        var before = DateTimeOffset.UtcNow;
+        var rate = await fixture.Client.CreateScheduleAsync(new ScheduleRequest
+        {
+            Name = name, ScheduleExpression = "rate(1 hour)", ScheduleExpressionTimezone = "Asia/Kolkata", FunctionName = function,
+        });
+        // The creation minute + 1 hour, not shifted by the zone's offset.
+        Assert.InRange(rate.NextFireTime!.Value, Minute(before).AddHours(1), Minute(DateTimeOffset.UtcNow).AddHours(1));
+        await fixture.Client.DeleteScheduleAsync(name);
+    }
+
+    [Fact]
+    public async Task Daylight_saving_time_skips_times_the_clock_skips_and_fires_repeated_times_once()
+    {
+        var function = await fixture.DeployAsync();
+        // Europe/Berlin: CET (UTC+1), CEST (UTC+2) from the last Sunday of March to the last Sunday of October.
+        var year = DateTime.UtcNow.Year + 1;
+        // 1L is the last Sunday of the month: in March 02:00-02:59 does not exist; in October it happens twice, first in CEST.
+        var cases = new (string Expression, DateTime? Expected)[]
+        {
+            ($"cron(30 2 ? 3,4 1L {year})", LastSunday(year, 4).AddMinutes(30)), // March's is skipped; April's 02:30 CEST
+            ($"cron(30 2 ? 10 1L {year})", LastSunday(year, 10).AddMinutes(30)), // 02:30 CEST, the first pass
+            ($"cron(0 12 1 7 ? {year})", new DateTime(year, 7, 1, 10, 0, 0, DateTimeKind.Utc)),
+            ($"cron(0 12 1 12 ? {year})", new DateTime(year, 12, 1, 11, 0, 0, DateTimeKind.Utc)),
+            ($"cron(30 2 ? 3 1L {year})", null), // its only occurrence is skipped: the schedule never fires
+        };
+        foreach (var (expression, expected) in cases)
+        {
+            var request = new ScheduleRequest
+            {
+                Name = NodeFixture.UniqueName("dst"), ScheduleExpression = expression, ScheduleExpressionTimezone = "Europe/Berlin", FunctionName = function,
+            };
+            if (expected is null)
+            {
+                var never = await Assert.ThrowsAsync<GridException>(() => fixture.Client.CreateScheduleAsync(request));
+                Assert.Contains("never fires after now", never.ServerMessage);
+                continue;
+            }
+            var s = await fixture.Client.CreateScheduleAsync(request);
+            Assert.True(expected == s.NextFireTime?.UtcDateTime, $"{expression}: expected {expected:O}, got {s.NextFireTime:O}");
+            await fixture.Client.DeleteScheduleAsync(request.Name!);
+        }
+    }
+
+    [Fact]
+    public async Task An_unknown_time_zone_is_a_400_naming_the_field_with_an_example()
+    {
+        var function = await fixture.DeployAsync();
+        var error = await Assert.ThrowsAsync<GridException>(() => fixture.Client.CreateScheduleAsync(new ScheduleRequest
+        {
+            Name = NodeFixture.UniqueName("tz"), ScheduleExpression = "cron(0 9 * * ? *)", ScheduleExpressionTimezone = "Mars/Olympus_Mons",
+            FunctionName = function,
+        }));
+        Assert.Equal((400, "ValidationException"), (error.StatusCode, error.ErrorType));
+        Assert.Contains("Value 'Mars/Olympus_Mons' at 'scheduleExpressionTimezone'", error.ServerMessage);
+        Assert.Contains("e.g. Europe/Berlin", error.ServerMessage);
+
+        var cli = await fixture.Grid.RunAsync("schedule", "create", NodeFixture.UniqueName("tz"), "--expression", "cron(0 9 * * ? *)",
+            "--timezone", "W. Europe Standard Time", "--function", function);
+        Assert.NotEqual(0, cli.ExitCode);
+        Assert.Contains("'scheduleExpressionTimezone'", cli.StandardError);
+    }
+
+    private static DateTimeOffset Minute(DateTimeOffset t) => DateTimeOffset.FromUnixTimeMilliseconds(t.ToUnixTimeMilliseconds() / 60_000 * 60_000);
+
+    /// <summary>Midnight (UTC kind, for building expected UTC instants) of the last Sunday of the month.</summary>
+    private static DateTime LastSunday(int year, int month)
+    {
+        var day = new DateTime(year, month, DateTime.DaysInMonth(year, month), 0, 0, 0, DateTimeKind.Utc);
+        while (day.DayOfWeek != DayOfWeek.Sunday) day = day.AddDays(-1);
+        return day;
+    }
+
     private static string AsyncFunctionsArn(string function) => Async.AsyncFunctions.Arn("000000000000", function);
 
     /// <summary>The first whole minute after <paramref name="from"/> matching <paramref name="matches"/> (an independent reference).</summary>

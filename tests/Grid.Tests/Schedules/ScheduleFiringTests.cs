@@ -9,7 +9,8 @@ namespace Grid.Tests.Schedules;
 /// <summary>
 /// Schedules firing for real: a rate(1 minute) schedule delivers EventBridge's scheduled event to a python function, a
 /// schedule with Input delivers that, a disabled one nothing; after a restart on the same data directory (the reminder
-/// persisted in SQLite) they fire again. One minute-long wait covers each phase.
+/// persisted in SQLite) they fire again. One minute-long wait covers each phase. A cron in a time zone fires at that
+/// zone's wall-clock time.
 /// </summary>
 public sealed class ScheduleFiringTests(EmbeddedScheduleFixture fixture) : IClassFixture<EmbeddedScheduleFixture>
 {
@@ -75,6 +76,32 @@ public sealed class ScheduleFiringTests(EmbeddedScheduleFixture fixture) : IClas
         await fixture.Client.DeleteScheduleAsync(name + "-input");
         await fixture.Client.DeleteScheduleAsync(name + "-off");
         Assert.Equal(0, await fixture.CountAsync("SELECT count(*) FROM OrleansRemindersTable"));
+    }
+
+    [Fact]
+    public async Task A_cron_in_a_time_zone_fires_at_that_zones_wall_clock_time()
+    {
+        var function = await fixture.DeployAsync();
+        // The first whole minute at least 15 s away, written as Asia/Kolkata wall-clock time (UTC+05:30, no DST): read as
+        // UTC it would be 5.5 hours off, so only a zone-aware schedule fires now.
+        var soon = DateTimeOffset.UtcNow.AddSeconds(15);
+        var target = DateTimeOffset.FromUnixTimeMilliseconds(soon.ToUnixTimeMilliseconds() / 60_000 * 60_000 + 60_000);
+        var local = target.ToOffset(TimeSpan.FromHours(5.5));
+        var name = NodeFixture.UniqueName("kolkata");
+        await fixture.Client.CreateScheduleAsync(new ScheduleRequest
+        {
+            Name = name, ScheduleExpression = $"cron({local.Minute} {local.Hour} * * ? *)", ScheduleExpressionTimezone = "Asia/Kolkata",
+            FunctionName = function,
+        });
+        try
+        {
+            var fired = (await ScheduleClients.FirstAsync(fixture.Listener, function, MinuteAndColdStart + TimeSpan.FromSeconds(20)))[0];
+            Assert.Equal(target, Time(fired));
+        }
+        finally
+        {
+            await fixture.Client.DeleteScheduleAsync(name);
+        }
     }
 
     private static DateTimeOffset Time(CallbackListener.Report r) =>

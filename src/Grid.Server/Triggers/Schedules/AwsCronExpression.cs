@@ -4,11 +4,16 @@ using Cronos;
 namespace Grid.Server.Triggers.Schedules;
 
 /// <summary>
-/// AWS's cron: <c>cron(minutes hours day-of-month month day-of-week year)</c>, UTC. Translated to a five-field Cronos
-/// expression (which knows <c>? L W #</c>) plus a year filter Grid applies itself. The differences from Unix cron that
-/// matter: day-of-week counts 1-7 from Sunday (Cronos: 0-6), exactly one of day-of-month and day-of-week is <c>?</c>,
-/// and the sixth field is the year (1970-2199).
+/// AWS's cron: <c>cron(minutes hours day-of-month month day-of-week year)</c>, evaluated in the schedule's time zone
+/// (UTC unless set). Translated to a five-field Cronos expression (which knows <c>? L W #</c>) plus a year filter Grid
+/// applies itself. The differences from Unix cron that matter: day-of-week counts 1-7 from Sunday (Cronos: 0-6),
+/// exactly one of day-of-month and day-of-week is <c>?</c>, and the sixth field is the (local) year (1970-2199).
 /// </summary>
+/// <remarks>
+/// Daylight saving time follows EventBridge Scheduler rather than Cronos' Vixie-cron rules: a time the clock skips when
+/// it springs forward does not fire (Cronos would fire it at the jump), and a time the clock passes twice when it falls
+/// back fires once, on the first pass (Cronos would fire interval expressions such as <c>0/15</c> on both passes).
+/// </remarks>
 public sealed class AwsCronExpression : ScheduleExpression
 {
     private const int FirstYear = 1970;
@@ -17,17 +22,19 @@ public sealed class AwsCronExpression : ScheduleExpression
 
     private readonly CronExpression _cron;
     private readonly bool[] _years; // index = year - FirstYear
+    private readonly TimeZoneInfo _zone;
 
-    private AwsCronExpression(string text, CronExpression cron, bool[] years)
+    private AwsCronExpression(string text, CronExpression cron, bool[] years, TimeZoneInfo zone)
     {
         Text = text;
         _cron = cron;
         _years = years;
+        _zone = zone;
     }
 
     public override string Text { get; }
 
-    public static AwsCronExpression Parse(string text)
+    public static AwsCronExpression Parse(string text, TimeZoneInfo zone)
     {
         var inner = text["cron(".Length..^1].Trim();
         var fields = inner.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -53,38 +60,67 @@ public sealed class AwsCronExpression : ScheduleExpression
         {
             throw new ScheduleExpressionException($"{text} is not valid: {e.Message.TrimEnd('.')}.");
         }
-        return new AwsCronExpression(text, cron, years);
+        return new AwsCronExpression(text, cron, years, zone);
     }
 
     public override DateTimeOffset? Next(DateTimeOffset after)
     {
-        var from = after.UtcDateTime;
-        var inclusive = false;
+        var (from, inclusive) = (after, false);
         while (true)
         {
-            var next = _cron.GetNextOccurrence(from, inclusive);
+            var next = _cron.GetNextOccurrence(from, _zone, inclusive); // local to _zone, so .Year is the local year
             if (next is not { } n || n.Year > LastYear) return null;
-            if (Allowed(n.Year)) return new DateTimeOffset(n, TimeSpan.Zero);
+            if (Allowed(n.Year))
+            {
+                if (FiresAt(n)) return n.ToUniversalTime();
+                (from, inclusive) = (n, false);
+                continue;
+            }
             var year = n.Year + 1;
             while (year <= LastYear && !Allowed(year)) year++;
             if (year > LastYear) return null;
-            (from, inclusive) = (new DateTime(year, 1, 1, 0, 0, 0, DateTimeKind.Utc), true);
+            (from, inclusive) = (StartOfYear(year), true);
         }
     }
 
     public override DateTimeOffset? Previous(DateTimeOffset atOrBefore)
     {
-        var from = atOrBefore.UtcDateTime;
+        var (from, inclusive) = (atOrBefore, true);
         while (true)
         {
-            var previous = _cron.GetPreviousOccurrence(from, inclusive: true);
+            var previous = _cron.GetPreviousOccurrence(from, _zone, inclusive);
             if (previous is not { } p || p.Year < FirstYear) return null;
-            if (Allowed(p.Year)) return new DateTimeOffset(p, TimeSpan.Zero);
+            if (Allowed(p.Year))
+            {
+                if (FiresAt(p)) return p.ToUniversalTime();
+                (from, inclusive) = (p, false);
+                continue;
+            }
             var year = p.Year - 1;
             while (year >= FirstYear && !Allowed(year)) year--;
             if (year < FirstYear) return null;
-            from = new DateTime(year, 12, 31, 23, 59, 0, DateTimeKind.Utc);
+            (from, inclusive) = (StartOfYear(year + 1), false);
         }
+    }
+
+    /// <summary>
+    /// Whether a Cronos occurrence (in <see cref="_zone"/>) is one EventBridge Scheduler fires: its wall-clock time
+    /// matches the expression (Cronos moves times in a spring-forward gap to the jump, where they no longer match), and
+    /// it is not the second pass through an hour repeated by a fall-back (the pass with the smaller UTC offset).
+    /// </summary>
+    private bool FiresAt(DateTimeOffset occurrence)
+    {
+        var wallClock = DateTime.SpecifyKind(occurrence.DateTime, DateTimeKind.Utc); // UTC has no DST: a pure field match
+        if (_cron.GetNextOccurrence(wallClock, inclusive: true) != wallClock) return false;
+        return !_zone.IsAmbiguousTime(occurrence) || occurrence.Offset == _zone.GetAmbiguousTimeOffsets(occurrence).Max();
+    }
+
+    /// <summary>Local midnight of 1 January of <paramref name="year"/> (its first instant, if the clock passes it twice).</summary>
+    private DateTimeOffset StartOfYear(int year)
+    {
+        var midnight = new DateTime(year, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
+        var offset = _zone.IsAmbiguousTime(midnight) ? _zone.GetAmbiguousTimeOffsets(midnight).Max() : _zone.GetUtcOffset(midnight);
+        return new DateTimeOffset(midnight, offset);
     }
 
     private bool Allowed(int year) => year is >= FirstYear and <= LastYear && _years[year - FirstYear];

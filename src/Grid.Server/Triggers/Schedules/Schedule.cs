@@ -7,6 +7,7 @@ public sealed record Schedule(
     string FunctionName,
     string? Qualifier,
     string Expression,
+    string Timezone,
     string? Input,
     string State,
     string Description,
@@ -28,7 +29,10 @@ public sealed record Schedule(
 
     public static string Key(string accountId, string name) => $"{accountId}/{name}";
 
-    public ScheduleExpression ParsedExpression() => ScheduleExpression.Parse(Expression, Created);
+    /// <summary>The zone cron occurrences are evaluated in (<see cref="Timezone"/>, an IANA name).</summary>
+    public TimeZoneInfo Zone() => ScheduleTimezone.Resolve(Timezone);
+
+    public ScheduleExpression ParsedExpression() => ScheduleExpression.Parse(Expression, Created, Zone());
 
     /// <summary>EventBridge's rule ARN: what the scheduled event names in <c>resources</c>.</summary>
     public string Arn(string region) => $"arn:aws:events:{region}:{AccountId}:rule/{Name}";

@@ -82,6 +82,10 @@ public static class ScheduleEndpoints
     private static LambdaException NotFound(string name) =>
         Errors.ResourceNotFound($"Schedule {name} does not exist in this account (GET {Path} lists the schedules).");
 
+    /// <summary>ISO 8601 with the zone's offset, e.g. 2026-11-26T12:00:00.000+05:30.</summary>
+    private static string FormatLocal(DateTimeOffset t) =>
+        t.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture);
+
     private static ScheduleResponse Response(Schedule s, string region, TimeProvider time)
     {
         var next = s.IsEnabled ? s.ParsedExpression().Next(time.GetUtcNow()) : null;
@@ -90,6 +94,7 @@ public static class ScheduleEndpoints
             Name = s.Name,
             Arn = s.Arn(region),
             ScheduleExpression = s.Expression,
+            ScheduleExpressionTimezone = s.Timezone,
             FunctionName = s.Qualifier is null ? s.FunctionName : $"{s.FunctionName}:{s.Qualifier}",
             FunctionArn = Arns.Function(region, s.AccountId, s.FunctionName, s.Qualifier),
             Input = s.Input,
@@ -99,6 +104,7 @@ public static class ScheduleEndpoints
             LastModified = Timestamps.FormatIso(DateTimeOffset.FromUnixTimeMilliseconds(s.LastModified)),
             LastFireTime = s.LastFired is { } fired ? Timestamps.FormatIso(DateTimeOffset.FromUnixTimeMilliseconds(fired)) : null,
             NextFireTime = next is { } n ? Timestamps.FormatIso(n) : null,
+            NextFireTimeLocal = next is { } local ? FormatLocal(TimeZoneInfo.ConvertTime(local, s.Zone())) : null,
         };
     }
 }

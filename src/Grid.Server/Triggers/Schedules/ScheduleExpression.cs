@@ -3,8 +3,9 @@ using System.Text.RegularExpressions;
 namespace Grid.Server.Triggers.Schedules;
 
 /// <summary>
-/// A parsed EventBridge schedule expression: <c>rate(value unit)</c> or AWS's six-field <c>cron(...)</c>, always in UTC.
-/// Occurrences have minute resolution (as on AWS).
+/// A parsed EventBridge schedule expression: <c>rate(value unit)</c> (a fixed period, unaffected by time zones) or AWS's
+/// six-field <c>cron(...)</c> evaluated in the schedule's time zone. Occurrences have minute resolution (as on AWS) and
+/// are returned as UTC instants.
 /// </summary>
 public abstract class ScheduleExpression
 {
@@ -21,13 +22,14 @@ public abstract class ScheduleExpression
 
     /// <summary>
     /// Parses <paramref name="text"/>; <paramref name="createdMs"/> anchors rate expressions (a rate schedule fires every
-    /// period counted from the minute it was created). Throws <see cref="ScheduleExpressionException"/> saying what is wrong.
+    /// period counted from the minute it was created) and cron expressions are evaluated in <paramref name="zone"/>.
+    /// Throws <see cref="ScheduleExpressionException"/> saying what is wrong.
     /// </summary>
-    public static ScheduleExpression Parse(string text, long createdMs)
+    public static ScheduleExpression Parse(string text, long createdMs, TimeZoneInfo zone)
     {
         var trimmed = text.Trim();
         if (trimmed.StartsWith("rate(", StringComparison.Ordinal) && trimmed.EndsWith(')')) return RateExpression.ParseRate(trimmed, createdMs);
-        if (trimmed.StartsWith("cron(", StringComparison.Ordinal) && trimmed.EndsWith(')')) return AwsCronExpression.Parse(trimmed);
+        if (trimmed.StartsWith("cron(", StringComparison.Ordinal) && trimmed.EndsWith(')')) return AwsCronExpression.Parse(trimmed, zone);
         throw new ScheduleExpressionException($"ScheduleExpression '{text}' is not valid: {Help}.");
     }
 }

@@ -39,7 +39,7 @@ public sealed class ScheduleGrain(ScheduleStore store, ScheduleFirer firer, Time
             var now = time.GetUtcNow();
             var boundary = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds() / 60_000 * 60_000 + 60_000);
             await this.RegisterOrUpdateReminder(ReminderName, boundary - now + TimeSpan.FromSeconds(1), ReminderPeriod);
-            logger.LogInformation("Schedule {Schedule} armed ({Expression})", key, schedule.Expression);
+            logger.LogInformation("Schedule {Schedule} armed ({Expression}, {Timezone})", key, schedule.Expression, schedule.Timezone);
         }
         var next = await firer.FireDueAsync(schedule, time.GetUtcNow());
         PlanTimer(next);

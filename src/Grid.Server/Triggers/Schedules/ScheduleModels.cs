@@ -11,6 +11,9 @@ public sealed class ScheduleRequest
     /// <summary><c>rate(5 minutes)</c> or <c>cron(0 12 * * ? *)</c>.</summary>
     public string? ScheduleExpression { get; set; }
 
+    /// <summary>The IANA time zone cron expressions are evaluated in, e.g. <c>Europe/Berlin</c>; default <c>UTC</c>. Rates ignore it.</summary>
+    public string? ScheduleExpressionTimezone { get; set; }
+
     /// <summary>A name, name:qualifier, or (partial) ARN of a function in the caller's account.</summary>
     public string? FunctionName { get; set; }
 
@@ -27,6 +30,7 @@ public sealed class ScheduleResponse
     public required string Name { get; init; }
     public required string Arn { get; init; }
     public required string ScheduleExpression { get; init; }
+    public required string ScheduleExpressionTimezone { get; init; }
     public required string FunctionName { get; init; }
     public required string FunctionArn { get; init; }
     public string? Input { get; init; }
@@ -40,6 +44,9 @@ public sealed class ScheduleResponse
 
     /// <summary>The next occurrence (absent while disabled, or when the expression never fires again).</summary>
     public string? NextFireTime { get; init; }
+
+    /// <summary>The same instant as the wall-clock time in <see cref="ScheduleExpressionTimezone"/>, with its UTC offset.</summary>
+    public string? NextFireTimeLocal { get; init; }
 }
 
 public sealed class ListSchedulesResponse

@@ -7,7 +7,7 @@ namespace Grid.Server.Triggers.Schedules;
 public sealed class ScheduleStore(Database database)
 {
     private const string Columns =
-        "account_id, name, function_name, qualifier, expression, input, state, description, created, last_modified, fire_after, last_fired";
+        "account_id, name, function_name, qualifier, expression, input, state, description, created, last_modified, fire_after, last_fired, timezone";
 
     /// <summary>Adds the schedule; false when one of that name exists in the account.</summary>
     public async Task<bool> InsertAsync(Schedule s, CancellationToken ct = default)
@@ -15,7 +15,7 @@ public sealed class ScheduleStore(Database database)
         await using var connection = await database.OpenAsync(ct);
         await using var insert = connection.Command(
             $"""
-             INSERT INTO grid_schedules ({Columns}) VALUES (@a, @n, @f, @q, @e, @i, @s, @d, @c, @m, @fa, @l)
+             INSERT INTO grid_schedules ({Columns}) VALUES (@a, @n, @f, @q, @e, @i, @s, @d, @c, @m, @fa, @l, @tz)
              ON CONFLICT (account_id, name) DO NOTHING
              """, Parameters(s));
         return await insert.ExecuteNonQueryAsync(ct) == 1;
@@ -27,8 +27,8 @@ public sealed class ScheduleStore(Database database)
         await using var connection = await database.OpenAsync(ct);
         await using var update = connection.Command(
             """
-            UPDATE grid_schedules SET function_name = @f, qualifier = @q, expression = @e, input = @i, state = @s, description = @d,
-                last_modified = @m, fire_after = @fa
+            UPDATE grid_schedules SET function_name = @f, qualifier = @q, expression = @e, timezone = @tz, input = @i, state = @s,
+                description = @d, last_modified = @m, fire_after = @fa
             WHERE account_id = @a AND name = @n AND created = @c
             """, Parameters(s));
         return await update.ExecuteNonQueryAsync(ct) == 1;
@@ -71,6 +71,7 @@ public sealed class ScheduleStore(Database database)
     [
         ("@a", s.AccountId), ("@n", s.Name), ("@f", s.FunctionName), ("@q", s.Qualifier), ("@e", s.Expression), ("@i", s.Input),
         ("@s", s.State), ("@d", s.Description), ("@c", s.Created), ("@m", s.LastModified), ("@fa", s.FireAfter), ("@l", s.LastFired),
+        ("@tz", s.Timezone),
     ];
 
     private async Task<List<Schedule>> QueryAsync(string sql, CancellationToken ct, params (string, object?)[] parameters)
@@ -84,7 +85,7 @@ public sealed class ScheduleStore(Database database)
     }
 
     private static Schedule Read(DbDataReader r) => new(
-        r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4),
+        r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4), r.GetString(12),
         r.IsDBNull(5) ? null : r.GetString(5), r.GetString(6), r.GetString(7),
         Convert.ToInt64(r.GetValue(8)), Convert.ToInt64(r.GetValue(9)), Convert.ToInt64(r.GetValue(10)),
         r.IsDBNull(11) ? null : Convert.ToInt64(r.GetValue(11)));

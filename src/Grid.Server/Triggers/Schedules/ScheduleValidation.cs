@@ -33,10 +33,11 @@ public static partial class ScheduleValidation
         var expressionText = request.ScheduleExpression ?? existing?.Expression
             ?? throw Errors.Validation("null", "scheduleExpression", "Member must not be null (e.g. rate(5 minutes) or cron(0 12 * * ? *))");
         if (expressionText.Length > 256) throw Errors.Validation(expressionText, "scheduleExpression", "Member must have length less than or equal to 256");
+        var timezone = Timezone(request.ScheduleExpressionTimezone ?? existing?.Timezone ?? ScheduleTimezone.Utc);
         ScheduleExpression expression;
         try
         {
-            expression = ScheduleExpression.Parse(expressionText, created);
+            expression = ScheduleExpression.Parse(expressionText, created, timezone);
         }
         catch (ScheduleExpressionException e)
         {
@@ -69,11 +70,17 @@ public static partial class ScheduleValidation
             throw Errors.Validation(description, "description", $"Member must have length less than or equal to {MaxDescriptionLength}");
         }
 
-        // Occurrences before now never fire for a new schedule, nor for one re-enabled or given a new expression.
-        var restart = existing is null || existing.Expression != expressionText || !existing.IsEnabled;
+        // Occurrences before now never fire for a new schedule, nor for one re-enabled or given a new expression or zone.
+        var restart = existing is null || existing.Expression != expressionText || existing.Timezone != timezone.Id || !existing.IsEnabled;
         var fireAfter = restart ? now : existing!.FireAfter;
-        return new Schedule(account, name, functionName!, qualifier, expressionText, input, state, description, created, now, fireAfter, existing?.LastFired);
+        return new Schedule(account, name, functionName!, qualifier, expressionText, timezone.Id, input, state, description, created, now,
+            fireAfter, existing?.LastFired);
     }
+
+    /// <summary>The IANA zone named by ScheduleExpressionTimezone, or a 400 naming the field with examples.</summary>
+    private static TimeZoneInfo Timezone(string name) => ScheduleTimezone.Find(name)
+        ?? throw Errors.Validation(name, "scheduleExpressionTimezone",
+            $"Member must be an IANA time zone name of at most {ScheduleTimezone.MaxLength} characters, e.g. Europe/Berlin, America/New_York or UTC (the default)");
 
     /// <summary>The payload text: a JSON string holding JSON (EventBridge's Input), or a JSON value used as is; "" means none.</summary>
     private static string? Input(JsonElement element)
