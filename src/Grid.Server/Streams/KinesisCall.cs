@@ -42,20 +42,26 @@ public sealed partial class KinesisCall(HttpContext http, KinesisRequest request
         {
             throw KinesisException.InvalidArgument("Either StreamName or StreamARN must be provided.");
         }
-        if (arn is not null)
-        {
-            if (!StreamArns.TryParse(arn, out var arnAccount, out var arnName))
-            {
-                throw KinesisException.InvalidArgument($"StreamARN {arn} is not a Kinesis stream ARN (arn:aws:kinesis:<region>:<account>:stream/<name>).");
-            }
-            if (name.Length > 0 && name != arnName)
-            {
-                throw KinesisException.InvalidArgument($"StreamName {name} and StreamARN {arn} name different streams; give one of them.");
-            }
-            var byArn = arnAccount == AccountId ? await Log.FindByArnAsync(arn, Aborted) : null;
-            return byArn ?? throw KinesisException.StreamNotFound(arnName, arnAccount);
-        }
+        if (arn is not null) return await StreamByArnAsync("StreamARN", arn, name);
         return await Log.FindByNameAsync(AccountId, name, Aborted) ?? throw KinesisException.StreamNotFound(name, AccountId);
+    }
+
+    /// <summary>The caller's stream named by ResourceARN (TagResource, UntagResource, ListTagsForResource).</summary>
+    public Task<StreamInfo> ResourceStreamAsync() =>
+        StreamByArnAsync("ResourceARN", Request.String("ResourceARN", 1, 2048, required: true)!, name: "");
+
+    private async Task<StreamInfo> StreamByArnAsync(string member, string arn, string name)
+    {
+        if (!StreamArns.TryParse(arn, out var arnAccount, out var arnName))
+        {
+            throw KinesisException.InvalidArgument($"{member} {arn} is not a Kinesis stream ARN (arn:aws:kinesis:<region>:<account>:stream/<name>).");
+        }
+        if (name.Length > 0 && name != arnName)
+        {
+            throw KinesisException.InvalidArgument($"StreamName {name} and {member} {arn} name different streams; give one of them.");
+        }
+        var byArn = arnAccount == AccountId ? await Log.FindByArnAsync(arn, Aborted) : null;
+        return byArn ?? throw KinesisException.StreamNotFound(arnName, arnAccount);
     }
 
     /// <summary>ShardId (required), which must be one of <paramref name="stream"/>'s shards.</summary>

@@ -91,7 +91,7 @@ public sealed class KinesisRequest
 
     internal static string Camel(string name) => char.ToLowerInvariant(name[0]) + name[1..];
 
-    private static string Clip(string value) => value.Length > 64 ? value[..64] + "..." : value;
+    internal static string Clip(string value) => value.Length > 64 ? value[..64] + "..." : value;
 
     private static string Str(long n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Grid.Server.Streams;
 
-/// <summary>The stream-management half of the Kinesis API: create, delete, describe, list, shards, retention.</summary>
+/// <summary>The stream-management half of the Kinesis API: create, delete, describe, list, shards, retention, mode (tags: <see cref="StreamTagOperations"/>).</summary>
 public static class StreamAdminOperations
 {
     public const int OnDemandShards = 4;
@@ -13,9 +13,10 @@ public static class StreamAdminOperations
     public static async Task CreateStream(KinesisCall call)
     {
         var name = call.StreamName();
-        var mode = StreamMode(call.Request);
+        var mode = StreamModes.Read(call.Request) ?? StreamModes.Provisioned;
         var count = call.Request.Int("ShardCount", 1, 100000);
-        var shards = count ?? (mode == "ON_DEMAND" ? OnDemandShards
+        var tags = StreamTags.Read(call.Request, required: false);
+        var shards = count ?? (mode == StreamModes.OnDemand ? OnDemandShards
             : throw KinesisException.InvalidArgument("ShardCount is required for a PROVISIONED stream (or set StreamModeDetails StreamMode=ON_DEMAND)."));
         if (shards > call.Options.MaxStreamShards)
         {
@@ -23,20 +24,23 @@ public static class StreamAdminOperations
                 $"This request would create {shards} shards; this Grid node allows at most {call.Options.MaxStreamShards} per stream "
                 + "(setting Grid:MaxStreamShards). Ask for fewer shards or raise the setting.");
         }
+        if (tags is { Count: > StreamTags.MaxPerStream }) throw StreamTags.TooMany("create", name, call.AccountId, tags.Count);
         var arn = StreamArns.Format(call.Options.Region, call.AccountId, name);
-        if (await call.Catalog.CreateAsync(call.AccountId, name, arn, shards, DefaultRetentionHours, call.Aborted) is null)
+        if (await call.Catalog.CreateAsync(call.AccountId, name, arn, shards, DefaultRetentionHours, mode, tags, call.Aborted) is null)
         {
             throw new KinesisException("ResourceInUseException", $"Stream {name} under account {call.AccountId} already exists.");
         }
         await call.ReplyEmptyAsync();
     }
 
-    private static string StreamMode(KinesisRequest request)
+    /// <summary>Changes only the stored mode: the shards stay as they are, and Grid throttles neither mode.</summary>
+    public static async Task UpdateStreamMode(KinesisCall call)
     {
-        if (request.Object("StreamModeDetails") is not { } details) return "PROVISIONED";
-        var mode = details.TryGetProperty("StreamMode", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
-        return mode is "PROVISIONED" or "ON_DEMAND" ? mode
-            : throw KinesisException.Validation(mode ?? "null", "streamModeDetails.streamMode", "Member must satisfy enum value set: [ON_DEMAND, PROVISIONED]");
+        call.Request.String("StreamARN", 1, 2048, required: true);
+        var mode = StreamModes.Read(call.Request) ?? throw KinesisException.Validation("null", "streamModeDetails", "Member must not be null");
+        var stream = await call.StreamAsync();
+        if (mode != stream.Mode) await call.Catalog.SetModeAsync(stream.Id, mode, call.Aborted);
+        await call.ReplyEmptyAsync();
     }
 
     /// <summary>
@@ -93,9 +97,7 @@ public static class StreamAdminOperations
         w.WriteString("StreamName", stream.Name);
         w.WriteString("StreamARN", stream.Arn);
         w.WriteString("StreamStatus", stream.Status);
-        w.WriteStartObject("StreamModeDetails");
-        w.WriteString("StreamMode", "PROVISIONED");
-        w.WriteEndObject();
+        StreamModes.Write(w, stream);
         w.WriteNumber("RetentionPeriodHours", stream.RetentionHours);
         w.WriteEpoch("StreamCreationTimestamp", stream.CreatedMs);
         w.WriteStartArray("EnhancedMonitoring");
@@ -195,9 +197,7 @@ public static class StreamAdminOperations
                 w.WriteString("StreamName", s.Name);
                 w.WriteString("StreamARN", s.Arn);
                 w.WriteString("StreamStatus", s.Status);
-                w.WriteStartObject("StreamModeDetails");
-                w.WriteString("StreamMode", "PROVISIONED");
-                w.WriteEndObject();
+                StreamModes.Write(w, s);
                 w.WriteEpoch("StreamCreationTimestamp", s.CreatedMs);
                 w.WriteEndObject();
             }

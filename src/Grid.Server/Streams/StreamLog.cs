@@ -9,7 +9,7 @@ namespace Grid.Server.Streams;
 /// </summary>
 public sealed class StreamLog(Database database, IGrainFactory grains, TimeProvider time)
 {
-    private const string StreamColumns = "id, account_id, name, arn, shard_count, retention_hours, status, created";
+    private const string StreamColumns = "id, account_id, name, arn, shard_count, retention_hours, status, created, stream_mode";
 
     public Database Database => database;
 
@@ -38,7 +38,7 @@ public sealed class StreamLog(Database database, IGrainFactory grains, TimeProvi
 
     internal static StreamInfo ReadStream(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Convert.ToInt32(r.GetValue(4)), Convert.ToInt32(r.GetValue(5)),
-        r.GetString(6), Convert.ToInt64(r.GetValue(7)));
+        r.GetString(6), Convert.ToInt64(r.GetValue(7)), r.GetString(8));
 
     internal static string SelectStreams(string where) => $"SELECT {StreamColumns} FROM grid_streams WHERE {where}";
 

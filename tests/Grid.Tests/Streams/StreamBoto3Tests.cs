@@ -143,4 +143,48 @@ public sealed class StreamBoto3Tests(StreamFixture fixture) : IClassFixture<Stre
         Assert.Equal(0, (int?)result["stored"]);
         Assert.Equal(0, (int?)result["storedAfter"]);
     }
+
+    [Fact]
+    public async Task Create_stream_tags_and_resource_arn_tagging_reach_the_same_tags()
+    {
+        // Debian's boto3 (1.29) predates CreateStream Tags and TagResource & co.: those go as raw signed calls.
+        var result = await fixture.Boto.KinesisAsync($$"""
+            name = {{Boto3.Literal(NodeFixture.UniqueName("restag"))}}
+            def call(operation, **body):
+                return kraw(operation, json.dumps(body).encode())
+            r = {"create": call("CreateStream", StreamName=name, ShardCount=1, Tags={"team": "core", "env": "dev"})}
+            arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+            r["fromCreate"] = kinesis.list_tags_for_stream(StreamName=name)["Tags"]
+            r["tag"] = call("TagResource", ResourceARN=arn, Tags={"owner": "ana"})
+            r["untag"] = call("UntagResource", ResourceARN=arn, TagKeys=["env"])
+            r["listed"] = call("ListTagsForResource", ResourceARN=arn)
+            r["viaStream"] = kinesis.list_tags_for_stream(StreamName=name)["Tags"]
+            r["tooManyAtCreate"] = call("CreateStream", StreamName=name + "-x", ShardCount=1, Tags={f"k{i}": "v" for i in range(51)})
+            r["createdAnyway"] = (name + "-x") in kinesis.list_streams()["StreamNames"]
+            r["unknownArn"] = call("ListTagsForResource", ResourceARN=arn + "-absent")
+            r["notAStreamArn"] = call("TagResource", ResourceARN="arn:aws:sqs:us-east-1:000000000000:queue", Tags={"a": "b"})
+            r["noTags"] = call("TagResource", ResourceARN=arn)
+            r["noKeys"] = call("UntagResource", ResourceARN=arn, TagKeys=[])
+            r["longValue"] = error(kinesis_unvalidated.add_tags_to_stream, StreamName=name, Tags={"k": "v" * 257})
+            r["badMode"] = error(kinesis_unvalidated.update_stream_mode, StreamARN=arn, StreamModeDetails={"StreamMode": "FAST"})
+            kinesis.delete_stream(StreamName=name)
+            r["afterDelete"] = call("ListTagsForResource", ResourceARN=arn)
+            out(r)
+            """);
+        Assert.Equal(200, (int?)result!["create"]!["Status"]);
+        Assert.Equal("""[{"Key":"env","Value":"dev"},{"Key":"team","Value":"core"}]""", result["fromCreate"]!.ToJsonString());
+        Assert.Equal(200, (int?)result["tag"]!["Status"]);
+        Assert.Equal(200, (int?)result["untag"]!["Status"]);
+        Assert.Equal("""{"Tags":[{"Key":"owner","Value":"ana"},{"Key":"team","Value":"core"}]}""", result["listed"]!["Body"]!.ToJsonString());
+        Assert.Equal("""[{"Key":"owner","Value":"ana"},{"Key":"team","Value":"core"}]""", result["viaStream"]!.ToJsonString());
+        Assert.Equal("InvalidArgumentException", (string?)result["tooManyAtCreate"]!["Body"]!["__type"]);
+        Assert.False((bool)result["createdAnyway"]!);
+        Assert.Equal("ResourceNotFoundException", (string?)result["unknownArn"]!["Body"]!["__type"]);
+        Assert.Equal("InvalidArgumentException", (string?)result["notAStreamArn"]!["Body"]!["__type"]);
+        Assert.Equal("ValidationException", (string?)result["noTags"]!["Body"]!["__type"]);
+        Assert.Equal("ValidationException", (string?)result["noKeys"]!["Body"]!["__type"]);
+        Assert.Equal("ValidationException", (string?)result["longValue"]!["Code"]);
+        Assert.Equal("ValidationException", (string?)result["badMode"]!["Code"]);
+        Assert.Equal("ResourceNotFoundException", (string?)result["afterDelete"]!["Body"]!["__type"]);
+    }
 }

@@ -7,7 +7,7 @@ using Xunit;
 namespace Grid.Tests.Streams;
 
 /// <summary>
-/// The stream API through the real AWS CLI (aws kinesis ... --endpoint-url) on an embedded node. The CLI takes --data
+/// The stream API through the real AWS CLI (aws kinesis ... --endpoint-url) on an embedded node, tags and stream modes included. The CLI takes --data
 /// as base64 (cli_binary_format base64, its default) and prints records' Data as base64.
 /// </summary>
 public sealed class StreamCliTests(StreamFixture fixture) : IClassFixture<StreamFixture>
@@ -24,6 +24,7 @@ public sealed class StreamCliTests(StreamFixture fixture) : IClassFixture<Stream
         Assert.Equal("ACTIVE", (string?)summary["StreamStatus"]);
         Assert.Equal(3, (int?)summary["OpenShardCount"]);
         Assert.Equal(24, (int?)summary["RetentionPeriodHours"]);
+        Assert.Equal("PROVISIONED", (string?)summary["StreamModeDetails"]!["StreamMode"]);
         var arn = $"arn:aws:kinesis:us-east-1:{fixture.Main.AccountId}:stream/{name}";
         Assert.Equal(arn, (string?)summary["StreamARN"]);
 
@@ -147,6 +148,117 @@ public sealed class StreamCliTests(StreamFixture fixture) : IClassFixture<Stream
         await fixture.OtherCli.FailsAsync("ResourceNotFoundException", "kinesis", "describe-stream-summary", "--stream-name", name);
         await Cli.OkAsync("kinesis", "delete-stream", "--stream-name", name);
     }
+
+    [Fact]
+    public async Task Tags_are_added_paged_removed_and_deleted_with_the_stream()
+    {
+        var name = NodeFixture.UniqueName("tagged");
+        var arn = $"arn:aws:kinesis:us-east-1:{fixture.Main.AccountId}:stream/{name}";
+        await Cli.OkAsync("kinesis", "create-stream", "--stream-name", name, "--shard-count", "1");
+        var none = await Cli.OkAsync("kinesis", "list-tags-for-stream", "--stream-name", name);
+        Assert.Empty(none["Tags"]!.AsArray());
+        Assert.False((bool)none["HasMoreTags"]!);
+
+        await Cli.OkAsync("kinesis", "add-tags-to-stream", "--stream-name", name, "--tags", "team=core,env=dev,cost-center=42");
+        // An existing key is overwritten, by ARN as well as by name; an empty value is a value.
+        await Cli.OkAsync("kinesis", "add-tags-to-stream", "--stream-arn", arn, "--tags", "env=prod,note=");
+        var all = await Cli.OkAsync("kinesis", "list-tags-for-stream", "--stream-arn", arn);
+        Assert.Equal(["cost-center=42", "env=prod", "note=", "team=core"], Tags(all));
+        Assert.False((bool)all["HasMoreTags"]!);
+
+        // Pages in key order: Limit, then ExclusiveStartTagKey = the last key of the page.
+        var first = await Cli.OkAsync("kinesis", "list-tags-for-stream", "--stream-name", name, "--limit", "2");
+        Assert.Equal(["cost-center=42", "env=prod"], Tags(first));
+        Assert.True((bool)first["HasMoreTags"]!);
+        var rest = await Cli.OkAsync("kinesis", "list-tags-for-stream", "--stream-name", name, "--limit", "2", "--exclusive-start-tag-key", "env");
+        Assert.Equal(["note=", "team=core"], Tags(rest));
+        Assert.False((bool)rest["HasMoreTags"]!);
+
+        // Removing a key the stream does not have is not an error.
+        await Cli.OkAsync("kinesis", "remove-tags-from-stream", "--stream-name", name, "--tag-keys", "env", "note", "absent");
+        Assert.Equal(["cost-center=42", "team=core"], Tags(await Cli.OkAsync("kinesis", "list-tags-for-stream", "--stream-name", name)));
+
+        // The tags go with the stream: a stream re-created under the name starts without them.
+        var id = await StreamIdAsync(name);
+        await Cli.OkAsync("kinesis", "delete-stream", "--stream-name", name);
+        Assert.Equal(0, await fixture.CountAsync($"SELECT count(*) FROM grid_stream_tags WHERE stream_id = '{id}'"));
+        await Cli.OkAsync("kinesis", "create-stream", "--stream-name", name, "--shard-count", "1");
+        Assert.Empty((await Cli.OkAsync("kinesis", "list-tags-for-stream", "--stream-name", name))["Tags"]!.AsArray());
+        await Cli.OkAsync("kinesis", "delete-stream", "--stream-name", name);
+    }
+
+    [Fact]
+    public async Task Tag_limits_bad_tags_and_unknown_streams_are_kinesis_errors()
+    {
+        var name = NodeFixture.UniqueName("tagerr");
+        await Cli.OkAsync("kinesis", "create-stream", "--stream-name", name, "--shard-count", "1");
+        static string Many(int from, int count) => string.Join(",", Enumerable.Range(from, count).Select(i => $"k{i:D2}=v{i}"));
+
+        // 50 tags per stream: 45 + 6 is refused and changes nothing, 45 + 5 fits, overwriting one keeps 50, one more is refused.
+        await Cli.OkAsync("kinesis", "add-tags-to-stream", "--stream-name", name, "--tags", Many(0, 45));
+        var over = await Cli.FailsAsync("InvalidArgumentException", "kinesis", "add-tags-to-stream", "--stream-name", name, "--tags", Many(45, 6));
+        Assert.Equal($"Failed to add tags to stream {name} under account {fixture.Main.AccountId} because a given stream cannot have more than 50 tags "
+            + "associated with it; this request would leave it with 51. Remove tags with RemoveTagsFromStream first, or add fewer.", over.ErrorMessage);
+        Assert.Equal(45, (await Cli.OkAsync("kinesis", "list-tags-for-stream", "--stream-name", name))["Tags"]!.AsArray().Count);
+        await Cli.OkAsync("kinesis", "add-tags-to-stream", "--stream-name", name, "--tags", Many(45, 5));
+        await Cli.OkAsync("kinesis", "add-tags-to-stream", "--stream-name", name, "--tags", "k00=changed");
+        await Cli.FailsAsync("InvalidArgumentException", "kinesis", "add-tags-to-stream", "--stream-name", name, "--tags", "k50=v50");
+        var listed = await Cli.OkAsync("kinesis", "list-tags-for-stream", "--stream-name", name, "--limit", "50");
+        Assert.Equal(50, listed["Tags"]!.AsArray().Count);
+        Assert.Equal("k00=changed", Tags(listed)[0]);
+        Assert.False((bool)listed["HasMoreTags"]!);
+
+        var badCharacter = await Cli.FailsAsync("InvalidArgumentException", "kinesis", "add-tags-to-stream", "--stream-name", name,
+            "--tags", """{"cost#center": "1"}""");
+        Assert.Contains("Tags may only contain Unicode letters, digits, white space", badCharacter.ErrorMessage);
+        await Cli.FailsAsync("ValidationException", "kinesis", "add-tags-to-stream", "--stream-name", name, "--tags", $$"""{"{{new string('k', 129)}}": "v"}""");
+        await Cli.FailsAsync("ValidationException", "kinesis", "list-tags-for-stream", "--stream-name", name, "--limit", "51");
+
+        // An unknown stream, and another account's stream, are not found, for every tag operation.
+        var absent = name + "-absent";
+        var missing = await Cli.FailsAsync("ResourceNotFoundException", "kinesis", "add-tags-to-stream", "--stream-name", absent, "--tags", "a=b");
+        Assert.Equal($"Stream {absent} under account {fixture.Main.AccountId} not found.", missing.ErrorMessage);
+        await Cli.FailsAsync("ResourceNotFoundException", "kinesis", "list-tags-for-stream", "--stream-name", absent);
+        await Cli.FailsAsync("ResourceNotFoundException", "kinesis", "remove-tags-from-stream", "--stream-name", absent, "--tag-keys", "a");
+        await fixture.OtherCli.FailsAsync("ResourceNotFoundException", "kinesis", "list-tags-for-stream", "--stream-arn",
+            $"arn:aws:kinesis:us-east-1:{fixture.Main.AccountId}:stream/{name}");
+        await Cli.OkAsync("kinesis", "delete-stream", "--stream-name", name);
+    }
+
+    [Fact]
+    public async Task The_stream_mode_is_stored_reported_and_updated()
+    {
+        var name = NodeFixture.UniqueName("mode");
+        await Cli.OkAsync("kinesis", "create-stream", "--stream-name", name, "--stream-mode-details", "StreamMode=ON_DEMAND");
+        var summary = (await Cli.OkAsync("kinesis", "describe-stream-summary", "--stream-name", name))["StreamDescriptionSummary"]!;
+        Assert.Equal("ON_DEMAND", (string?)summary["StreamModeDetails"]!["StreamMode"]);
+        Assert.Equal(4, (int?)summary["OpenShardCount"]);
+        var arn = (string)summary["StreamARN"]!;
+        // --no-paginate: the CLI's DescribeStream paginator keeps only the members it knew of, and StreamModeDetails came later.
+        var described = await Cli.OkAsync("kinesis", "describe-stream", "--stream-arn", arn, "--no-paginate");
+        Assert.Equal("ON_DEMAND", (string?)described["StreamDescription"]!["StreamModeDetails"]!["StreamMode"]);
+        var listed = (await Cli.OkAsync("kinesis", "list-streams"))["StreamSummaries"]!.AsArray().Single(s => (string?)s!["StreamName"] == name)!;
+        Assert.Equal("ON_DEMAND", (string?)listed["StreamModeDetails"]!["StreamMode"]);
+
+        // Only the mode changes: the shards stay, and the stream keeps taking records.
+        await Cli.OkAsync("kinesis", "update-stream-mode", "--stream-arn", arn, "--stream-mode-details", "StreamMode=PROVISIONED");
+        summary = (await Cli.OkAsync("kinesis", "describe-stream-summary", "--stream-arn", arn))["StreamDescriptionSummary"]!;
+        Assert.Equal("PROVISIONED", (string?)summary["StreamModeDetails"]!["StreamMode"]);
+        Assert.Equal(4, (int?)summary["OpenShardCount"]);
+        await Cli.OkAsync("kinesis", "put-record", "--stream-name", name, "--partition-key", "k", "--data", B64("after"));
+        await Cli.OkAsync("kinesis", "update-stream-mode", "--stream-arn", arn, "--stream-mode-details", "StreamMode=ON_DEMAND");
+        Assert.Equal("ON_DEMAND", (string?)(await Cli.OkAsync("kinesis", "describe-stream-summary", "--stream-name", name))
+            ["StreamDescriptionSummary"]!["StreamModeDetails"]!["StreamMode"]);
+
+        await Cli.FailsAsync("ValidationException", "kinesis", "update-stream-mode", "--stream-arn", arn, "--stream-mode-details", "StreamMode=FAST");
+        await Cli.FailsAsync("ResourceNotFoundException", "kinesis", "update-stream-mode", "--stream-arn", arn + "-absent",
+            "--stream-mode-details", "StreamMode=PROVISIONED");
+        await Cli.OkAsync("kinesis", "delete-stream", "--stream-name", name);
+    }
+
+    /// <summary>The listed tags as key=value, in the order the node returned them.</summary>
+    private static List<string> Tags(System.Text.Json.Nodes.JsonNode listed) =>
+        listed["Tags"]!.AsArray().Select(t => $"{(string?)t!["Key"]}={(string?)t["Value"]}").ToList();
 
     private async Task<List<(string Key, string Data, string Seq)>> ReadAsync(string stream, string shard, string type, string? seq = null)
     {

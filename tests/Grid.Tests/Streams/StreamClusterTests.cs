@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Grid.Tests.Streams;
 
-/// <summary>Cluster mode: records put through one node are durable in PostgreSQL and read, in order, through the other.</summary>
+/// <summary>Cluster mode: records put through one node are durable in PostgreSQL and read, in order, through the other; so are tags and modes.</summary>
 public sealed class StreamClusterTests(TwoNodeClusterFixture fixture) : IClassFixture<TwoNodeClusterFixture>
 {
     [Fact]
@@ -44,5 +44,25 @@ public sealed class StreamClusterTests(TwoNodeClusterFixture fixture) : IClassFi
         Assert.Equal(6000, await fixture.CountAsync(
             $"SELECT count(*) FROM grid_stream_records r JOIN grid_streams s ON s.id = r.stream_id WHERE s.name = '{name}'"));
         await fixture.Cli.OkAsync("kinesis", "delete-stream", "--stream-name", name);
+    }
+
+    [Fact]
+    public async Task Tags_and_the_stream_mode_set_on_one_node_are_seen_on_the_other()
+    {
+        var name = NodeFixture.UniqueName("ctags");
+        var second = new AwsCli(fixture.Second.Endpoint, fixture.Main);
+        await fixture.Cli.OkAsync("kinesis", "create-stream", "--stream-name", name, "--stream-mode-details", "StreamMode=ON_DEMAND");
+        await fixture.Cli.OkAsync("kinesis", "add-tags-to-stream", "--stream-name", name, "--tags", "team=core,env=dev");
+        await second.OkAsync("kinesis", "add-tags-to-stream", "--stream-name", name, "--tags", "env=prod");
+        var arn = (string)(await second.OkAsync("kinesis", "describe-stream-summary", "--stream-name", name))["StreamDescriptionSummary"]!["StreamARN"]!;
+        await second.OkAsync("kinesis", "update-stream-mode", "--stream-arn", arn, "--stream-mode-details", "StreamMode=PROVISIONED");
+
+        var tags = await fixture.Cli.OkAsync("kinesis", "list-tags-for-stream", "--stream-name", name);
+        Assert.Equal("""[{"Key":"env","Value":"prod"},{"Key":"team","Value":"core"}]""", tags["Tags"]!.ToJsonString());
+        var summary = (await fixture.Cli.OkAsync("kinesis", "describe-stream-summary", "--stream-name", name))["StreamDescriptionSummary"]!;
+        Assert.Equal("PROVISIONED", (string?)summary["StreamModeDetails"]!["StreamMode"]);
+        await second.OkAsync("kinesis", "delete-stream", "--stream-name", name);
+        Assert.Equal(0, await fixture.CountAsync(
+            $"SELECT count(*) FROM grid_stream_tags t WHERE NOT EXISTS (SELECT 1 FROM grid_streams s WHERE s.id = t.stream_id)"));
     }
 }
