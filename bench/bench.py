@@ -144,6 +144,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--no-ceiling", action="store_true", help="skip the relay ceiling (bench/ceiling/relay.js)")
     ap.add_argument("--telemetry", default=None)
     ap.add_argument("--warmup", type=int, default=10, help="seconds of load on each Grid target before measuring")
     ap.add_argument("--only", default="node,alias,provisioned,python,provided",
@@ -161,6 +162,19 @@ def main():
         wait_http(f"http://127.0.0.1:{echo_port}/", proc=echo)
         results["baseline_echo"] = measure(f"http://127.0.0.1:{echo_port}/", {"Content-Type": "application/json"}, args.duration)
         echo.terminate()
+
+        # Ceiling: what "N concurrent invocations get N environments" leaves on this machine without any Grid code
+        # (bench/ceiling/relay.js: a node HTTP server relaying frames over pipes to 32 worker processes, and to 1).
+        if not args.no_ceiling:
+            results["ceiling"] = {}
+            for workers in (32, 1):
+                relay_port = free_port()
+                relay = subprocess.Popen(["node", os.path.join(ROOT, "bench", "ceiling", "relay.js"), str(relay_port), str(workers)],
+                                         stdout=subprocess.DEVNULL, start_new_session=True)
+                procs.append(relay)
+                wait_http(f"http://127.0.0.1:{relay_port}/", proc=relay)
+                results["ceiling"][f"workers{workers}"] = measure(f"http://127.0.0.1:{relay_port}/", {"Content-Type": "application/json"}, args.duration)
+                os.killpg(relay.pid, signal.SIGTERM)
 
         # Peer
         if not args.no_peer:
@@ -288,6 +302,8 @@ def main():
                 "seq_p50_vs_baseline": round(g["sequential"]["p50_ms"] / base_line["sequential"]["p50_ms"], 2),
                 "p99_at_32_ms": g["concurrent32"]["p99_ms"],
             }
+            if "ceiling" in results:
+                r["throughput32_vs_ceiling32"] = round(g["concurrent32"]["rps"] / results["ceiling"]["workers32"]["concurrent32"]["rps"], 3)
             if "serverless_offline" in results:
                 r["throughput32_vs_serverless_offline"] = round(g["concurrent32"]["rps"] / results["serverless_offline"]["concurrent32"]["rps"], 2)
             if label in results["bare_start_ms"]:

@@ -69,7 +69,8 @@ public sealed class EnvironmentFactory(
             WorkingDirectory = sandboxed ? "/" : codeDir,
         };
         // Join the cgroup, then exec the sandbox with the fd layout the runtime expects (frames on 3/4, logs on 1/2).
-        var script = "while [ \"$1\" != \"--\" ]; do echo $$ > \"$1\" 2>/dev/null; shift; done; shift; exec \"$@\""
+        var nice = options.Value.FunctionNiceness > 0 ? $"nice -n {options.Value.FunctionNiceness} " : "";
+        var script = "while [ \"$1\" != \"--\" ]; do echo $$ > \"$1\" 2>/dev/null; shift; done; shift; exec " + nice + "\"$@\""
                      + (http is null ? " 3<&0 4>&1 0</dev/null 1>&2" : " 0</dev/null 1>&2");
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(script);

@@ -11,7 +11,7 @@ namespace Grid.Server.Execution;
 /// </summary>
 public sealed class FrameChannel : IRuntimeChannel
 {
-    private const byte Invoke = 0x01, Ready = 0x10, InitError = 0x11, Response = 0x12, Error = 0x13;
+    private const byte Invoke = 0x01, Ready = 0x10, InitError = 0x11, Response = 0x12, Error = 0x13, Silent = 0x80;
     private readonly Stream _toRuntime;
     private readonly Stream _fromRuntime;
     private readonly LogPump _logs;
@@ -86,7 +86,8 @@ public sealed class FrameChannel : IRuntimeChannel
             {
                 _fromRuntime.ReadExactly(head);
                 var length = BinaryPrimitives.ReadUInt32LittleEndian(head);
-                var type = head[4];
+                var silent = (head[4] & Silent) != 0; // the runtime printed nothing itself this phase: no sentinel to wait for
+                var type = (byte)(head[4] & ~Silent);
                 RuntimeReply reply;
                 if (length > CodeLimits.MaxResponseBytes)
                 {
@@ -106,8 +107,9 @@ public sealed class FrameChannel : IRuntimeChannel
                         _ => throw new InvalidDataException($"Unknown frame type {type}"),
                     };
                 }
-                // The bootstrap writes a log sentinel before each reply frame: wait for that phase's logs to land.
-                _logs.WaitPhaseEnd();
+                // The bootstrap writes a log sentinel before each reply frame that follows output: wait for that phase's logs to land.
+                if (silent) _logs.WaitQuiet(TimeSpan.FromMilliseconds(50));
+                else _logs.WaitPhaseEnd();
                 if (reply.Kind is ReplyKind.Ready or ReplyKind.InitError)
                 {
                     _ready.TrySetResult(reply);

@@ -55,6 +55,21 @@ public sealed class LogPump
         }
     }
 
+    /// <summary>
+    /// For a reply whose runtime printed nothing itself (no sentinel): what anything else wrote before the reply (a
+    /// subprocess, a native library) is already in the pipe, so wait, at most <paramref name="limit"/>, until the pump
+    /// has taken it. Usually one ioctl: the pipe is empty. Reader threads only.
+    /// </summary>
+    public void WaitQuiet(TimeSpan limit)
+    {
+        if (_fd == IntPtr.Zero) return;
+        var deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds;
+        while ((_processing || Native.PipeUnread(_fd) > 0) && !Volatile.Read(ref _eof) && Environment.TickCount64 < deadline)
+        {
+            Thread.Sleep(1);
+        }
+    }
+
     /// <summary>Waits, at most <paramref name="limit"/>, for the output to close (a runtime that failed init and exits).</summary>
     public void WaitForEnd(TimeSpan limit)
     {

@@ -43,6 +43,13 @@ public sealed class GridOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan IdleEnvironmentTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Scheduling niceness of function processes (0 = the node's own). Above 0 the node's threads (front door, dispatch,
+    /// replies) run before function code, so busy or runaway functions cannot starve the invocations of others.
+    /// </summary>
+    [Range(0, 19)]
+    public int FunctionNiceness { get; set; } = 5;
+
     /// <summary>How long a node trusts its cached copy of a function's configuration before re-reading it.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan ConfigCacheDuration { get; set; } = TimeSpan.FromSeconds(1);

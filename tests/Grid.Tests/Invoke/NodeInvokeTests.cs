@@ -90,4 +90,21 @@ public sealed class NodeInvokeTests(InvokeFixture fixture) : IClassFixture<Invok
         Assert.Contains("hello from node n-1", result.Log);
         Assert.Matches(@"REPORT RequestId: [0-9a-f-]{36}\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration", result.Log);
     }
+
+    [Fact]
+    public async Task Output_of_a_subprocess_lands_in_its_own_invocation()
+    {
+        // The bootstrap printed nothing itself, so it skips the log sentinel; the node must still wait for what the
+        // child wrote into the log pipe before the reply, and attribute it to this invocation, not the next one.
+        var name = await DeployAsync("childLog");
+        for (var i = 0; i < 5; i++)
+        {
+            var result = await Aws.InvokeAsync(name, $$"""{"marker":"c-{{i}}"}""", "--log-type", "Tail");
+            Assert.Equal("child logged", (string?)result.Json);
+            Assert.Contains($"child says c-{i}\n", result.Log);
+            Assert.DoesNotContain($"child says c-{i - 1}\n", result.Log);
+        }
+        var quiet = await Aws.InvokeAsync(await DeployAsync("echo"), """{"q":1}""", "--log-type", "Tail");
+        Assert.Matches(@"^START RequestId: [0-9a-f-]{36} Version: \$LATEST\nEND RequestId", quiet.Log!.Substring(quiet.Log.IndexOf("START", StringComparison.Ordinal)));
+    }
 }

@@ -30,6 +30,15 @@ public sealed class PythonInvokeTests(InvokeFixture fixture) : IClassFixture<Inv
     }
 
     [Fact]
+    public async Task Function_processes_run_below_the_nodes_priority()
+    {
+        // Grid:FunctionNiceness (5 by default): a busy function cannot starve the node's front door and replies.
+        var result = await Aws.InvokeAsync(await DeployAsync("niceness"), "{}");
+        var own = int.Parse(File.ReadAllText("/proc/self/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[16]);
+        Assert.Equal(Math.Min(own + 5, 19), (int?)result.Json!["nice"]);
+    }
+
+    [Fact]
     public async Task Context_object_is_lambda_shaped()
     {
         var name = await DeployAsync("context_fields", "--memory-size", "256", "--timeout", "7");

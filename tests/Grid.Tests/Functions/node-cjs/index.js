@@ -38,6 +38,12 @@ exports.log = async (event) => {
   return 'logged';
 };
 
+// Prints only through a subprocess (not through the bootstrap's console), so the runtime's reply is "silent".
+exports.childLog = async (event) => {
+  require('child_process').execSync(`echo child says ${event.marker}`, { stdio: 'inherit' });
+  return 'child logged';
+};
+
 exports.spin = async () => {
   for (;;) { /* runaway */ }
 };

@@ -12,6 +12,10 @@ def echo(event, context):
     return event
 
 
+def niceness(event, context):
+    return {"nice": os.nice(0)}
+
+
 def whoami(event, context):
     time.sleep(event.get("sleep", 0) if isinstance(event, dict) else 0)
     return {"environment": ENVIRONMENT_ID}

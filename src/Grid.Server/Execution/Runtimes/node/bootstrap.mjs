@@ -27,6 +27,7 @@ const T_READY = 0x10;
 const T_INIT_ERROR = 0x11;
 const T_RESPONSE = 0x12;
 const T_ERROR = 0x13;
+const T_SILENT = 0x80; // flag on a reply: no log sentinel precedes it
 
 const SENTINEL = Buffer.from('\0GRID-END\0\n', 'latin1');
 const BOOTSTRAP_PATH = fileURLToPath(import.meta.url);
@@ -37,7 +38,11 @@ const BOOTSTRAP_PATH = fileURLToPath(import.meta.url);
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
+// Whether this phase printed anything through fds 1/2 (see sendFrame).
+let printed = false;
+
 function writeAll(fd, buf) {
+  if (fd === 1 || fd === 2) printed = true;
   let off = 0;
   const len = buf.length;
   while (off < len) {
@@ -66,8 +71,14 @@ function sendFrame(type, str) {
   buf[4] = type;
   if (n) buf.utf8Write(str, 5, n);
   // All log writes are synchronous, so nothing is buffered: the sentinel
-  // marks the end of this phase's logs.
-  writeAll(2, SENTINEL);
+  // marks the end of this phase's logs. A phase that printed nothing skips
+  // it and flags the frame (SILENT), which spares the host a wake-up.
+  if (printed) {
+    writeAll(2, SENTINEL);
+    printed = false;
+  } else {
+    buf[4] = type | T_SILENT;
+  }
   writeAll(FD_OUT, buf);
 }
 
