@@ -44,6 +44,8 @@ public sealed class ExecutionEnvironment : IAsyncDisposable
     /// <summary>starting (init running), idle (warm) or busy (running an invocation): the environments gauge.</summary>
     public string State => !Initialized ? "starting" : Busy ? "busy" : "idle";
     internal volatile bool Initialized;
+    /// <summary>When the environment last finished an invocation (Environment.TickCount64): idle release.</summary>
+    public long LastUsed { get; set; } = Environment.TickCount64;
     private volatile bool Busy;
     public bool HasExited => _disposed != 0 || _process.HasExited;
     public int ProcessId => _process.Id;

@@ -12,7 +12,7 @@ namespace Grid.Server.Execution;
 /// resolve the qualifier from the node-local cache, then call a local executor activation.
 /// </summary>
 public sealed class FunctionInvoker(FunctionCache cache, IGrainFactory grains, ConcurrencyLimiter limiter, GridMetrics metrics,
-    IOptions<GridOptions> options)
+    WarmPool pool, InvocationRunner runner, ProvisionedRegistry provisioned, IOptions<GridOptions> options)
 {
     private readonly bool _enforce = options.Value.EnforceConcurrency;
 
@@ -29,20 +29,36 @@ public sealed class FunctionInvoker(FunctionCache cache, IGrainFactory grains, C
     {
         try
         {
-            var executor = grains.GetGrain<IExecutorGrain>(InvokeRequest.ExecutorKey(record));
-            if (!_enforce) return await executor.Invoke(request);
+            if (!_enforce) return await RunAsync(record, request);
             ConcurrencyLimiter.Slot slot;
             using (GridTracing.Source.StartActivity("admission")) // null, and free, unless traces are exported
             {
                 slot = await limiter.EnterAsync(record.AccountId, record.Name);
             }
-            using (slot) return await executor.Invoke(request);
+            using (slot) return await RunAsync(record, request);
         }
         catch (LambdaException e) when (e.ErrorType == "TooManyRequestsException")
         {
             metrics.Throttled(record.AccountId, record.Name, record.Version);
             throw;
         }
+    }
+
+    private async Task<InvokeResult> RunAsync(FunctionRecord record, InvokeRequest request)
+    {
+        var key = InvokeRequest.ExecutorKey(record);
+        // With provisioned concurrency the grain path comes first: Orleans hands the call to an idle provisioned
+        // activation before any on-demand environment, as Lambda uses provisioned environments before spilling over.
+        if (provisioned.Joined(key) == 0 && pool.TryRent(key, out var warm))
+        {
+            // Warm: run on this thread, without a grain message or a thread hop; the environment goes back to the pool.
+            var (result, keep) = await runner.RunAsync(request, warm);
+            if (keep is not null) pool.Return(key, keep);
+            return result;
+        }
+        // None idle: an executor activation starts one (or takes one returned meanwhile). Orleans adds activations while
+        // all are busy, so N concurrent invocations get N environments.
+        return await grains.GetGrain<IExecutorGrain>(key).Invoke(request);
     }
 
     public string InvokedArn(string account, string name, string? qualifier) => Arns.Function(options.Value.Region, account, name, qualifier);

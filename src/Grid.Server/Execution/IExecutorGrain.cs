@@ -4,8 +4,9 @@ namespace Grid.Server.Execution;
 
 /// <summary>
 /// A function version's executor. Key "account/name/version/revision": a configuration change is a new key,
-/// so warm instances never run stale code. Each activation is one warm instance (one environment, one invocation
-/// at a time); Orleans adds activations while all are busy, and idle ones end themselves.
+/// so warm instances never run stale code. Each activation runs one invocation at a time on one environment; Orleans
+/// adds activations while all are busy (scale out), and idle ones end themselves. Between invocations on-demand
+/// environments wait in the node's <see cref="WarmPool"/>, where warm invocations take them without a grain call.
 /// </summary>
 public interface IExecutorGrain : IGrainWithStringKey
 {

@@ -38,6 +38,10 @@ public static class NodeHost
             k.AddServerHeader = false;
         });
 
+        // Kestrel runs a request on the thread that received it and sends the response on the thread that wrote it,
+        // instead of a thread-pool hop for each: two of the hops of an invoke. Socket completions still run on the thread
+        // pool (not on the epoll thread), so request code runs on pool threads as before, minus the hand-offs.
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(o => o.UnsafePreferInlineScheduling = true);
         var isolation = options.DisableIsolation ? new Isolation(null, CgroupParent.None) : Isolation.Probe();
         if (options.RequireIsolation && (!isolation.HasNamespaces || !isolation.HasCgroups))
         {
@@ -63,6 +67,8 @@ public static class NodeHost
         builder.Services.AddSingleton<CodeUrlSigner>();
         builder.Services.AddSingleton<FunctionCache>();
         builder.Services.AddSingleton<FunctionInvoker>();
+        builder.Services.AddSingleton<InvocationRunner>();
+        builder.Services.AddSingleton<WarmPool>().AddHostedService(sp => sp.GetRequiredService<WarmPool>());
         builder.Services.AddSingleton<ConcurrencyStore>();
         builder.Services.AddSingleton<ConcurrencyLimiter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConcurrencyLimiter>());
