@@ -37,7 +37,6 @@ public sealed class InvocationRunner(EnvironmentFactory factory, InvocationLogSt
 
     private async Task<(InvokeResult, ExecutionEnvironment?)> InvokeAsync(InvokeRequest request, ExecutionEnvironment? env)
     {
-        var config = request.Function.Config;
         var log = new StringBuilder(512);
         var initLog = new StringBuilder();
         double? initMs = null;
@@ -72,6 +71,21 @@ public sealed class InvocationRunner(EnvironmentFactory factory, InvocationLogSt
             env = started;
         }
 
+        try
+        {
+            return await RunOnAsync(env, request, initLog, log, initMs);
+        }
+        catch
+        {
+            await env.DisposeAsync(); // in an unknown state: never back to the pool, and never left running
+            throw;
+        }
+    }
+
+    private async Task<(InvokeResult, ExecutionEnvironment?)> RunOnAsync(ExecutionEnvironment env, InvokeRequest request, StringBuilder initLog,
+        StringBuilder log, double? initMs)
+    {
+        var config = request.Function.Config;
         var invocation = new InvocationEvent(request.RequestId,
             DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + config.Timeout * 1000L,
             request.InvokedFunctionArn, request.TraceId, request.ClientContext, null, request.Payload);
