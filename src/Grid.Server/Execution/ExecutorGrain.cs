@@ -51,14 +51,14 @@ public sealed class ExecutorGrain(EnvironmentFactory factory, InvocationRunner r
         if (_provisioned is not null)
         {
             // A provisioned environment stays with its activation (replaced here if it ended).
-            var (result, kept) = await runner.RunAsync(request, _environment);
+            var (result, kept) = await runner.RunAsync(key, request, _environment);
             _environment = kept;
             _lastUsed = DateTime.UtcNow;
             return result;
         }
         // On demand: an environment returned to the pool since the caller looked, or a new one (a cold start); either way
         // it goes to the pool afterwards, where warm invocations rent it without coming through here.
-        var (onDemand, keep) = await runner.RunAsync(request, pool.TryRent(key, out var idle) ? idle : null);
+        var (onDemand, keep) = await runner.RunAsync(key, request, pool.TryRent(key, out var idle) ? idle : null);
         if (keep is not null) pool.Return(key, keep);
         _lastUsed = DateTime.UtcNow;
         return onDemand;

@@ -52,7 +52,7 @@ public sealed class FunctionInvoker(FunctionCache cache, IGrainFactory grains, C
         if (provisioned.Joined(key) == 0 && pool.TryRent(key, out var warm))
         {
             // Warm: run on this thread, without a grain message or a thread hop; the environment goes back to the pool.
-            var (result, keep) = await runner.RunAsync(request, warm);
+            var (result, keep) = await runner.RunAsync(key, request, warm);
             if (keep is not null) pool.Return(key, keep);
             return result;
         }

@@ -17,10 +17,11 @@ public sealed class InvocationRunner(EnvironmentFactory factory, InvocationLogSt
     /// <summary>
     /// Runs <paramref name="request"/> on <paramref name="environment"/> (or a new one when it is null or ended) and returns
     /// the result with the environment to keep warm: null when it ended (timeout, crash, init failure).
+    /// <paramref name="key"/> is the request's <see cref="InvokeRequest.ExecutorKey"/>, which the caller already has.
     /// </summary>
-    public async Task<(InvokeResult Result, ExecutionEnvironment? Environment)> RunAsync(InvokeRequest request, ExecutionEnvironment? environment)
+    public async Task<(InvokeResult Result, ExecutionEnvironment? Environment)> RunAsync(string key, InvokeRequest request, ExecutionEnvironment? environment)
     {
-        if (_registered.TryAdd(InvokeRequest.ExecutorKey(request.Function), 0)) metrics.Register(request.Function);
+        if (_registered.TryAdd(key, 0)) metrics.Register(request.Function);
         metrics.Started(request.Function);
         using var span = GridTracing.Source.StartActivity("invoke " + request.Function.Name);
         span?.SetTag("faas.invocation_id", request.RequestId);

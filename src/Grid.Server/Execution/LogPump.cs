@@ -35,12 +35,12 @@ public sealed class LogPump
     {
         if (_fd == IntPtr.Zero) return;
         var deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds;
-        while (_processing || Native.PipeUnread(_fd) > 0 || _processing)
-        {
-            if (Environment.TickCount64 > deadline || Volatile.Read(ref _eof)) return;
-            await Task.Delay(1);
-        }
+        while (Unsettled(deadline)) await Task.Delay(1);
     }
+
+    /// <summary>Output written before now is still in the pipe or being appended (and the deadline has not passed).</summary>
+    private bool Unsettled(long deadline) =>
+        (_processing || Native.PipeUnread(_fd) > 0) && !Volatile.Read(ref _eof) && Environment.TickCount64 < deadline;
 
     /// <summary>Blocks until the runtime marked the end of the current phase (or its output closed). Reader threads only.</summary>
     public void WaitPhaseEnd()
@@ -64,10 +64,7 @@ public sealed class LogPump
     {
         if (_fd == IntPtr.Zero) return;
         var deadline = Environment.TickCount64 + (long)limit.TotalMilliseconds;
-        while ((_processing || Native.PipeUnread(_fd) > 0) && !Volatile.Read(ref _eof) && Environment.TickCount64 < deadline)
-        {
-            Thread.Sleep(1);
-        }
+        while (Unsettled(deadline)) Thread.Sleep(1);
     }
 
     /// <summary>Waits, at most <paramref name="limit"/>, for the output to close (a runtime that failed init and exits).</summary>

@@ -60,13 +60,6 @@ public sealed class WarmPool(IOptions<GridOptions> options, ILogger<WarmPool> lo
         }
     }
 
-    /// <summary>How many environments of <paramref name="key"/> are idle here.</summary>
-    public int IdleCount(string key)
-    {
-        if (!_idle.TryGetValue(key, out var idle)) return 0;
-        lock (idle) return idle.Stack.Count;
-    }
-
     /// <summary>Scale to zero: ends environments idle for longer than <see cref="GridOptions.IdleEnvironmentTimeout"/>.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
